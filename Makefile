@@ -1,0 +1,26 @@
+# vlmnb: the two commands a newcomer needs.
+#   make demo   install, then run the lip-reading pipeline end to end on offline synthetic GRID-like clips
+#   make test   install, then run the notebook test suite (nbdev_test)
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+NBDEV_TEST_ARGS ?= --n_workers 2 --timing
+
+.PHONY: install demo test export clean-nbs
+
+$(BIN)/nbdev_test: settings.ini setup.py
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -e ".[dev]"
+	touch $(BIN)/nbdev_test
+
+install: $(BIN)/nbdev_test
+
+demo: install
+	$(BIN)/vlmnb_demo
+
+test: install
+	$(BIN)/nbdev_test $(NBDEV_TEST_ARGS)
+
+export: install
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
