@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NBDEV_TEST_ARGS ?= --n_workers 2 --timing
 
-.PHONY: install demo test export clean-nbs
+.PHONY: install demo test export readme
 
 $(BIN)/nbdev_test: settings.ini setup.py
 	$(PY) -m venv $(VENV)
@@ -24,3 +24,7 @@ test: install
 
 export: install
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+
+# README.md is generated from nbs/index.ipynb (images are referenced from nbs/images/)
+readme: install
+	$(BIN)/jupyter nbconvert --to markdown --log-level WARN --stdout nbs/index.ipynb | sed 's#](images/#](nbs/images/#g' > README.md

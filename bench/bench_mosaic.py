@@ -146,7 +146,7 @@ def main(argv=None):
         for v in slay.videos()[2:]: v.unlink()
         rep, dt, _ = timed(build_mosaics, slay, workers=2, progress=False)
         assert rep.counts()['done'] == 2, rep.summary()
-        print(f'worker pool start-up + 1 video per worker: {dt:.1f} s')
+        print(f'a new 2-worker pool (forkserver already running) + 1 video per worker: {dt:.1f} s')
         be.close()
         print(f'load average at end: {os.getloadavg()[0]:.2f}')
 
