@@ -9,8 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 import numpy as np
 
+from .video_io import frame_times   # re-exported: every frame's presentation time
+
 # %% auto #0
-__all__ = ['DETECTORS', 'GOLDEN_SETTINGS', 'Scene', 'make_detector', 'nominal_fps', 'detect_cuts', 'colour_blocks', 'frame_times',
+__all__ = ['DETECTORS', 'GOLDEN_SETTINGS', 'Scene', 'make_detector', 'nominal_fps', 'detect_cuts', 'colour_blocks',
            'scenes_from_cuts', 'detect_scenes', 'user_scenes', 'write_video', 'scene_strip']
 
 # %% ../nbs/01_scenes.ipynb #815529ad
@@ -94,16 +96,10 @@ def colour_blocks(n=30, colours=((230, 40, 40), (20, 90, 20), (60, 60, 250)), si
             yield k*n + j, (k*n + j)/25, f
 
 # %% ../nbs/01_scenes.ipynb #b73a2a9c
-def frame_times(path) -> np.ndarray:
-    "Presentation time (seconds from the first frame) of every frame of `path`, from the container's packet timestamps."
-    from vlmnb import video_io
-    d = video_io._probe(path)
-    return np.asarray(video_io._packet_times(Path(path), np.arange(d['num_frames']), d), float)
-
 def _frame_stream(path):
     "(index, seconds, rgb) for every frame of `path`, decoded once, in order, through `vlmnb.video_io`."
     from vlmnb import video_io
-    times = frame_times(path)
+    times = video_io.frame_times(path)
     for i, rgb in video_io.iter_frames(path):
         yield i, float(times[i]) if i < len(times) else float(times[-1]), rgb
 

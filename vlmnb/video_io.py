@@ -15,7 +15,7 @@ from .utils import atomic_path
 
 # %% auto #0
 __all__ = ['THREADS_MIN_PIXELS', 'STAMP_BITS', 'STAMP_BLOCK', 'SEEK_GAP', 'BACKENDS', 'VideoReadError', 'stamp_frame',
-           'read_stamp', 'make_stamped_video', 'VideoInfo', 'video_info', 'read_frames', 'iter_frames',
+           'read_stamp', 'make_stamped_video', 'VideoInfo', 'video_info', 'frame_times', 'read_frames', 'iter_frames',
            'sample_indices', 'sample_frames', 'has_audio', 'read_audio', 'cut_clip']
 
 # %% ../nbs/00_video_io.ipynb #0fb77cae
@@ -271,6 +271,27 @@ def _av_frames(path, wanted, seek_gap: int | None = None, stats: dict | None = N
             wanted = wanted[done:]
     yield from _av_seq(p, wanted, stats)
 
+# %% ../nbs/00_video_io.ipynb #f3666604
+def frame_times(path) -> np.ndarray:
+    "Seconds from the first frame of every frame of `path` (length `video_info(path).num_frames`), from packet timestamps."
+    return _frame_times(path).copy()
+
+def _frame_times(path) -> np.ndarray:
+    "`frame_times` without the copy: the cached, read-only array."
+    return _frame_times_cached(_file_key(_check_file(path)))
+
+@functools.lru_cache(maxsize=64)
+def _frame_times_cached(key):
+    p = Path(key[0])
+    d = _probe(p)
+    n, table = d['num_frames'], _pts_index(p)
+    if table is None or len(table) != n: t = np.arange(n)/d['fps']          # pts untrusted (MPEG-PS): constant rate
+    else:
+        tb = d['time_base']
+        t = (table - table[0])*tb.numerator/tb.denominator                 # exact ints, one rounding (= float(Fraction))
+    t.flags.writeable = False
+    return t
+
 # %% ../nbs/00_video_io.ipynb #0187cd9b
 BACKENDS = ('pyav', 'decord', 'opencv')
 
@@ -279,12 +300,6 @@ def _read_pyav(p, uniq):
     for i, fr, t in _av_frames(p, uniq):
         frames.append(fr.to_ndarray(format='rgb24')); ts.append(t)
     return frames, ts
-
-def _packet_times(p, uniq, d):
-    "Seconds from the first frame for indices `uniq`, from the sorted packet pts (else index/fps)."
-    table = _pts_index(p)
-    if table is None or len(table) != d['num_frames']: return [i/d['fps'] for i in uniq]   # CFR MPEG-PS
-    return [float((table[i] - table[0])*d['time_base']) for i in uniq]
 
 def _read_decord(p, uniq, d):
     if not d['format'].startswith(_SEEK_SAFE):
@@ -296,7 +311,7 @@ def _read_decord(p, uniq, d):
     if uniq[-1] >= len(vr): raise VideoReadError(f"{p}: frame {uniq[-1]} requested but decord sees only {len(vr)} frames")
     try: arr = vr.get_batch(list(uniq)).asnumpy()
     except Exception as e: raise VideoReadError(f"{p}: decord failed to decode ({e})") from e
-    return list(arr), _packet_times(p, uniq, d)
+    return list(arr), list(_frame_times(p)[uniq])
 
 def _read_opencv(p, uniq, d):
     import cv2
@@ -315,7 +330,7 @@ def _read_opencv(p, uniq, d):
             if not ok: raise VideoReadError(f"{p}: OpenCV failed to decode frame {i}")
             frames.append(np.ascontiguousarray(bgr[..., ::-1]))
     finally: cap.release()
-    return frames, _packet_times(p, uniq, d)
+    return frames, list(_frame_times(p)[uniq])
 
 def read_frames(path, indices, backend: str | None = None, return_timestamps: bool = False):
     "Frames `indices` of `path` as uint8 RGB `(N,H,W,3)` in the order given (+ seconds from the first frame)."
@@ -378,7 +393,7 @@ def sample_frames(path, *, num_frames: int | None = None, video_fps: float | Non
     n, kw = d['num_frames'], dict(num_frames=num_frames, video_fps=video_fps, frames_upbound=frames_upbound)
     table = None if d['cfr'] or (start is None and end is None) else _pts_index(path)
     if table is not None and len(table) == n:      # variable frame rate: find the segment by real timestamps
-        times = (table - table[0])*float(d['time_base'])
+        times = _frame_times(path)
         first = 0 if start is None else int(np.searchsorted(times, start - 1e-6))
         stop = n if end is None else int(np.searchsorted(times, end - 1e-6))
         if stop <= first: raise ValueError(f"{path}: empty segment: start={start}, end={end} s selects no frame")
