@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/vlmnb_demo
 
 test: install
-	$(BIN)/nbdev_test $(NBDEV_TEST_ARGS)
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test $(NBDEV_TEST_ARGS)
 
 export: install
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
