@@ -13,9 +13,10 @@ from .datasets import GRID_PROMPT, read_jsonl, record_image, record_prompt, reco
 
 # %% auto #0
 __all__ = ['TOY_SENTENCES', 'TINY_PREFIX', 'END_OF_TURN', 'ADAPTER_DIRNAME', 'TRAIN_META', 'toy_dataset', 'load_records',
-           'record_image_path', 'prompt_messages', 'to_example', 'build_dataset', 'resolve_model', 'resolve_precision',
-           'make_trainer', 'stop_token_ids', 'generate_answers', 'TrainResult', 'find_dataset_file', 'last_checkpoint',
-           'train', 'read_train_meta', 'load_trained', 'train_cli']
+           'record_image_path', 'prompt_messages', 'to_example', 'build_dataset', 'resolve_model', 'is_tiny_twin',
+           'default_learning_rate', 'resolve_precision', 'make_trainer', 'stop_token_ids', 'generate_answers',
+           'TrainResult', 'find_dataset_file', 'last_checkpoint', 'train', 'read_train_meta', 'load_trained',
+           'train_cli']
 
 # %% ../nbs/30_train_gemma.ipynb #eb6b8e83
 TOY_SENTENCES = ('bin blue at f two now', 'lay green by a one again', 'place red in b three please', 'set white with c four soon',
@@ -83,6 +84,15 @@ def resolve_model(model_id: str) -> str:
         fam = str(model_id)[len(TINY_PREFIX):]
         return str(models.ensure_tiny(fam))
     return str(model_id)
+
+def is_tiny_twin(model_id) -> bool:
+    "True for a `tiny-{family}` name or a folder holding an offline twin built by `vlmnb.models`."
+    m = str(model_id)
+    return m.startswith(TINY_PREFIX) or (Path(m)/'vlmnb_tiny.json').is_file()
+
+def default_learning_rate(model_id) -> float:
+    "LoRA learning rate when none is given: 1e-2 for a tiny twin (random weights, 10-sample overfit), 2e-4 for a pretrained model."
+    return 1e-2 if is_tiny_twin(model_id) else 2e-4
 
 # %% ../nbs/30_train_gemma.ipynb #1a8ee6e3
 def _auto_flag(v, gpu_ok: bool) -> bool:
@@ -202,7 +212,7 @@ def last_checkpoint(output_dir) -> Path | None:
 
 def train(model_id: str = 'tiny-gemma3n', dataset_dir='data', output_dir='data/runs/train', *, split: str = 'train',
           max_samples: int = 10, num_epochs: float = 1, max_steps: int = -1, batch_size: int = 2, grad_accum: int = 1,
-          learning_rate: float = 2e-4, lora_r: int = 16, lora_alpha: int = 32, lora_dropout: float = 0.05,
+          learning_rate: float | None = None, lora_r: int = 16, lora_alpha: int = 32, lora_dropout: float = 0.05,
           bf16='auto', gradient_checkpointing='auto', seed: int = 0, quantize_4bit: bool = False,
           resume_from_checkpoint=False, save_steps: float | None = None, base_dir=None, callbacks=None,
           cpu_threads: int = 0, verbose: bool = True, **trainer_kwargs) -> TrainResult:
@@ -214,6 +224,7 @@ def train(model_id: str = 'tiny-gemma3n', dataset_dir='data', output_dir='data/r
     from vlmnb.models import load_model, family_of
     say = print if verbose else (lambda *a, **k: None)
     set_seed(seed)
+    if learning_rate is None: learning_rate = default_learning_rate(model_id)
     state = PartialState()
     src = find_dataset_file(dataset_dir, split)
     records = load_records(src, max_samples)
@@ -224,7 +235,7 @@ def train(model_id: str = 'tiny-gemma3n', dataset_dir='data', output_dir='data/r
     dmap = {'': state.local_process_index} if state.num_processes > 1 and torch.cuda.is_available() else None
     model, processor = load_model(base, quantize_4bit=quantize_4bit, device_map=dmap)
     say(f"model {model_id} ({family_of(model)}), {sum(p.numel() for p in model.parameters())/1e6:.1f} M parameters; "
-        f"{len(records)} training records from {src}")
+        f"{len(records)} training records from {src}; learning rate {learning_rate:g}")
     trainer = make_trainer(model, processor, ds, out, num_epochs=num_epochs, max_steps=max_steps, batch_size=batch_size,
                            grad_accum=grad_accum, learning_rate=learning_rate, lora_r=lora_r, lora_alpha=lora_alpha,
                            lora_dropout=lora_dropout, bf16=bf16, gradient_checkpointing=gradient_checkpointing,
@@ -286,7 +297,7 @@ def train_cli(argv=None) -> int:
     p.add_argument('--output-dir', default='data/runs/train'); p.add_argument('--split', default='train')
     p.add_argument('--max-samples', type=int, default=0); p.add_argument('--num-epochs', type=float, default=1)
     p.add_argument('--max-steps', type=int, default=-1); p.add_argument('--batch-size', type=int, default=2)
-    p.add_argument('--grad-accum', type=int, default=1); p.add_argument('--learning-rate', type=float, default=2e-4)
+    p.add_argument('--grad-accum', type=int, default=1); p.add_argument('--learning-rate', type=float, default=None, help='default: 1e-2 for a tiny twin, 2e-4 otherwise')
     p.add_argument('--lora-r', type=int, default=16); p.add_argument('--lora-alpha', type=int, default=32)
     p.add_argument('--lora-dropout', type=float, default=0.05)
     p.add_argument('--bf16', type=_bool_or_auto, default='auto'); p.add_argument('--gradient-checkpointing', type=_bool_or_auto, default='auto')
