@@ -101,6 +101,10 @@ def _auto_flag(v, gpu_ok: bool) -> bool:
         return gpu_ok
     return bool(v)
 
+def _cuda() -> bool:
+    import torch
+    return torch.cuda.is_available()
+
 def resolve_precision(bf16='auto', gradient_checkpointing='auto') -> tuple:
     "(bf16, gradient_checkpointing) with `'auto'` = on for a CUDA GPU that supports bf16 / any CUDA GPU, off on CPU."
     import torch
@@ -127,7 +131,7 @@ def make_trainer(model, processor, train_dataset, output_dir, *, eval_dataset=No
         save_strategy='steps', save_steps=int(save_steps) if save_steps and save_steps >= 1 else (save_steps or 0.1), save_total_limit=save_total_limit,
         max_length=None,                 # never cut image tokens out of a sequence
         completion_only_loss=True, report_to='none', remove_unused_columns=False,
-        dataloader_num_workers=0, **sft_kwargs)
+        dataloader_num_workers=0, dataloader_pin_memory=_cuda(), **sft_kwargs)
     lora = LoraConfig(r=lora_r, lora_alpha=lora_alpha, lora_dropout=lora_dropout,
                       target_modules=lora_target_regex(model), task_type='CAUSAL_LM')
     return SFTTrainer(model=model, args=args, train_dataset=train_dataset, eval_dataset=eval_dataset,
