@@ -169,7 +169,7 @@ def split_unseen(items: Iterable, test_speakers: Sequence[str] = LIPNET_UNSEEN_T
 def grid_items(root: str | Path | GridLayout | None = None, speakers: Sequence[str] | None = None,
                limit: int | None = None, report: StageReport | None = None) -> list[dict]:
     "Videos of a GRID folder with mosaic and valid transcript, as dicts (video_id, speaker, video, align, mosaic, text)."
-    layout = root if isinstance(root, GridLayout) else GridLayout(root if root is not None else data_dir()/'grid')
+    layout = GridLayout.of(root)
     report = report if report is not None else StageReport('dataset')
     vids = layout.videos(speakers)
     if limit is not None: vids = vids[:limit]
@@ -197,7 +197,6 @@ def build_grid_dataset(root: str | Path | GridLayout | None = None, out_dir: str
                        limit: int | None = None, base_dir: str | Path | None = None, prompt: str = GRID_PROMPT,
                        report: StageReport | None = None) -> dict[str, Path]:
     "Write `out_dir/grid_dataset_{train,val,test}.jsonl` from a GRID folder's mosaics and alignments; returns split → path."
-    root = root if root is not None else data_dir()/'grid'
     out_dir = Path(out_dir if out_dir is not None else data_dir())
     base_dir = Path(base_dir or project_root())
     items = grid_items(root, speakers, limit=limit, report=report)

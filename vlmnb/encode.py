@@ -136,16 +136,17 @@ def release():
     except ImportError: pass
 
 def _text_model(name=None, device='cpu'):
+    "The text embedder: MiniLM from its PyPI package (`vlmnb.encoders.load_minilm`), or the sentence-transformers model `name`."
+    from vlmnb.encoders import load_minilm
+    if name is None: return load_minilm(device)
     from sentence_transformers import SentenceTransformer
-    from vlmnb.encoders import minilm_path
-    return SentenceTransformer(str(name or minilm_path()), device=device, local_files_only=True)
+    return SentenceTransformer(str(name), device=device, local_files_only=True)
 
 def _whisper(model='tiny.en', device='cpu'):
-    from faster_whisper import WhisperModel
-    from vlmnb.encoders import whisper_model_path
+    "A loaded faster-whisper model as is, or `vlmnb.encoders.load_whisper(model)` (int8 on a CPU, float16 on a GPU)."
+    from vlmnb.encoders import load_whisper
     if not isinstance(model, (str, Path)): return model
-    return WhisperModel(str(whisper_model_path(str(model))), device=device, compute_type='int8' if device == 'cpu' else 'float16',
-                        cpu_threads=min(4, os.cpu_count() or 1))
+    return load_whisper(str(model), device, compute_type='int8' if device == 'cpu' else 'float16', cpu_threads=min(4, os.cpu_count() or 1))
 
 # %% ../nbs/20_encode.ipynb #7fc05f1d
 def transcribe(audio_or_video_path, model='tiny.en', language: str | None = 'en', word_times: bool = False,
@@ -185,10 +186,6 @@ def video_id(path) -> str:
     p = Path(path).resolve()
     return f"{p.stem}-{hashlib.sha1(str(p).encode()).hexdigest()[:8]}"
 
-def _l2n(x):
-    x = np.asarray(x, np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
-
 def merge_captions(caps) -> str:
     "Distinct captions in order, joined by '; '."
     out = []
@@ -218,7 +215,7 @@ class SceneEncoder:
         def one(item):
             path, scenes = item
             sfs = video_scene_frames(path, scenes, self.cfg)
-            audio = video_io.read_audio(path, sr=16000) if (self.cfg.audio and video_io.has_audio(path)) else None
+            audio = video_io.read_audio(path, sr=16000) if (self.cfg.audio and video_io.video_info(path).has_audio) else None
             return path, sfs, audio
         with ThreadPoolExecutor(max(1, self.cfg.workers)) as pool: out = list(pool.map(one, items))
         self._timed('decode', t0)
@@ -342,14 +339,14 @@ class VLMBackend:
     def embed(self, frames) -> np.ndarray:
         "Video embedding `(D,)`, L2-normalised: vision-tower tokens pooled per frame (`vlm_pool`), averaged over frames."
         import torch
+        from vlmnb.encoders import _pooled, _l2
         ims = self._images(frames)
         batch = self.processor.image_processor(images=ims, return_tensors='pt')
         dev = next(self.model.parameters()).device; dt = next(self.model.parameters()).dtype
         with torch.inference_mode():
             out = self.model.get_image_features(batch['pixel_values'].to(dev, dt), batch['image_grid_thw'].to(dev))
-            per = out.pooler_output if hasattr(out, 'pooler_output') else out
-            pooled = torch.stack([t[0] if self.cfg.vlm_pool == 'first' else t.mean(0) for t in per]).float().mean(0)
-        return _l2n(pooled.cpu().numpy())
+            pooled = torch.stack([t[0] if self.cfg.vlm_pool == 'first' else t.mean(0) for t in _pooled(out)]).float().mean(0)
+        return _l2(pooled)
 
     def describe(self, frames) -> str:
         "The model's short description of the scene (`vlm_prompt`, `vlm_max_new_tokens`, greedy)."
@@ -511,7 +508,7 @@ def build_index(video_paths, out_dir, config: EncodeConfig | None = None, scenes
                 overwrite: bool = False, progress: bool = True, sound_events=None) -> StageReport:
     """Index the scenes of `video_paths` (files or folders) into `out_dir`; `scenes` optionally maps a path to its
     `(start_s, end_s)` scenes. Returns a `StageReport` (done / skipped as already indexed / failed with reason)."""
-    from vlmnb.video_io import VideoReadError, video_info
+    from vlmnb.video_io import VideoReadError
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     rep = StageReport('scene index')
     m = None if overwrite else _read_manifest(out_dir)
@@ -528,7 +525,6 @@ def build_index(video_paths, out_dir, config: EncodeConfig | None = None, scenes
     for f in files:
         if video_id(f) in videos: rep.skipped.append(str(f)); continue
         try:
-            video_info(f)                          # raises VideoReadError naming the file when unreadable
             sc = detect_scenes(f, cfg.detector, cfg.threshold, cfg.min_scene_len, scenes=scenes.get(str(f)))
             if not sc: raise VideoReadError(f"{f}: no scenes found")
             todo.append((f, sc))
@@ -553,7 +549,7 @@ def build_index(video_paths, out_dir, config: EncodeConfig | None = None, scenes
 
 # %% ../nbs/20_encode.ipynb #955ebc00
 def mux_audio_video(frames, audio, out_path, fps: int = 25, sr: int = 16000):
-    "Write RGB `frames` and mono float `audio` (at `sr`) into one H.264 + AAC file with PyAV (a demo/test helper)."
+    "Write RGB `frames` and mono float `audio` (at `sr`) into one H.264 + AAC file with PyAV (for demos and tests)."
     import av
     out_path = Path(out_path)
     with av.open(str(out_path), 'w') as c:

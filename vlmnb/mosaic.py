@@ -13,7 +13,7 @@ from PIL import Image
 
 from .utils import atomic_path, StageReport
 from .video_io import read_frames, video_info, VideoReadError
-from .grid import GridLayout, Alignment, read_alignment
+from .grid import GridLayout, Alignment, read_alignment, plot_alignment, write_mpg
 from .mouth import get_backend, mouth_box, crop_mouth, LandmarkBackend, CELL_SIZE
 
 # %% auto #0
@@ -97,17 +97,11 @@ def video_to_mosaic(video_path, align_path=None, backend=None, pad: float = 0.15
 
 # %% ../nbs/12_mosaic.ipynb #a7c1bca6
 def plot_sampling(al: Alignment, indices, num_frames: int = 75, ax=None):
-    "Alignment timeline of a clip with the sampled frame indices marked."
-    import matplotlib.pyplot as plt
-    if ax is None: _, ax = plt.subplots(figsize=(9, 1.8))
-    ax.axvspan(al.speech_start_frame, al.speech_end_frame, color='tab:orange', alpha=0.15)
-    for k, (s, e, w) in enumerate(al.words):
-        ax.barh(0, e - s, left=s, height=0.5, color=f'C{k % 10}', alpha=0.6, edgecolor='k')
-        ax.text((s + e) / 2, 0, w, ha='center', va='center', fontsize=10)
+    "Alignment timeline of a clip (`vlmnb.grid.plot_alignment`) with the sampled frame indices marked."
+    ax = plot_alignment(al, num_frames, ax)
     ax.vlines(indices, -0.45, 0.45, colors='k', lw=1.2)
     ax.plot(indices, [0.45] * len(indices), 'kv', ms=4)
-    ax.set_xlim(0, num_frames); ax.set_ylim(-0.5, 0.6); ax.set_yticks([]); ax.set_xlabel('frame')
-    ax.set_title(f'{al.speaker_id}/{al.video_id}: "{al.transcription}" - sampled frames marked')
+    ax.set_title(f'{ax.get_title()} - sampled frames marked')
     return ax
 
 # %% ../nbs/12_mosaic.ipynb #ef92181e

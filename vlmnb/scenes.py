@@ -140,7 +140,7 @@ def user_scenes(video_path, spans, info=None) -> list[Scene]:
 
 # %% ../nbs/01_scenes.ipynb #127c7a15
 def write_video(path, frames, fps: int = 25, codec: str = 'libx264'):
-    "Write RGB frames (an iterable of HxWx3 uint8) to `path` with PyAV (a test and demo helper)."
+    "Write RGB frames (an iterable of HxWx3 uint8) to `path` with PyAV (for tests and demos)."
     import av
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), 'w') as c:
