@@ -378,8 +378,9 @@ def _save_video(rec: VideoRecord, out_dir: Path):
 def _load_video(out_dir: Path, vid: str, thumbs: bool = True) -> VideoRecord:
     from safetensors.numpy import load_file
     from PIL import Image
-    meta = json.loads((out_dir/'videos'/f'{vid}.json').read_text())
-    emb = load_file(str(out_dir/'videos'/f'{vid}.safetensors'))
+    mp, tp = out_dir/'videos'/f'{vid}.json', out_dir/'videos'/f'{vid}.safetensors'
+    try: meta, emb = json.loads(mp.read_text()), load_file(str(tp))
+    except Exception as e: raise ValueError(f"{mp} / {tp.name}: damaged index entry ({type(e).__name__}: {e}); rebuild this video") from e
     th = [np.asarray(Image.open(out_dir/'thumbs'/vid/f'{k}.jpg').convert('RGB')) for k in range(len(meta['scenes']))] if thumbs else []
     return VideoRecord(meta['video'], vid, [Scene.from_dict(s) for s in meta['scenes']], meta['captions'], meta['transcripts'],
                        meta['keyframes'], dict(emb), th, meta.get('sound_events', []), meta['has_audio'])

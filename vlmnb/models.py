@@ -277,17 +277,17 @@ def _tiny_qwen2_vl(texts, seed: int = 0):
     _pad_vocab(vocab, V)
     tok = Qwen2Tokenizer(vocab=vocab, merges=merges, unk_token=None, eos_token='<|im_end|>', pad_token='<|endoftext|>',
                          extra_special_tokens=specials[1:], model_max_length=32768)
-    mp = 28 * 28 * 16
+    mp = 28 * 28 * 64
     ip = Qwen2VLImageProcessor(min_pixels=28 * 28 * 4, max_pixels=mp, size={'shortest_edge': 28 * 28 * 4, 'longest_edge': mp})
     vp = Qwen2VLVideoProcessor(min_pixels=28 * 28 * 4, max_pixels=mp, size={'shortest_edge': 28 * 28 * 4, 'longest_edge': mp})
     processor = Qwen2VLProcessor(image_processor=ip, tokenizer=tok, video_processor=vp, chat_template=QWEN2_VL_CHAT_TEMPLATE)
     ids = {t: vocab[t] for t in specials}
     config = Qwen2VLConfig(
-        text_config=dict(vocab_size=V, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=2,
-                         num_key_value_heads=1, max_position_embeddings=4096, max_window_layers=2,
-                         rope_parameters={'rope_type': 'default', 'rope_theta': 1_000_000.0, 'mrope_section': [4, 6, 6]},
+        text_config=dict(vocab_size=V, hidden_size=256, intermediate_size=512, num_hidden_layers=1, num_attention_heads=4,
+                         num_key_value_heads=2, max_position_embeddings=4096, max_window_layers=1,
+                         rope_parameters={'rope_type': 'default', 'rope_theta': 1_000_000.0, 'mrope_section': [8, 12, 12]},
                          bos_token_id=ids['<|endoftext|>'], eos_token_id=ids['<|im_end|>'], pad_token_id=ids['<|endoftext|>']),
-        vision_config=dict(depth=1, embed_dim=32, hidden_size=64, num_heads=2, mlp_ratio=2, patch_size=14,
+        vision_config=dict(depth=1, embed_dim=32, hidden_size=256, num_heads=2, mlp_ratio=2, patch_size=14,
                            spatial_merge_size=2, temporal_patch_size=2),
         image_token_id=ids['<|image_pad|>'], video_token_id=ids['<|video_pad|>'],
         vision_start_token_id=ids['<|vision_start|>'], vision_end_token_id=ids['<|vision_end|>'], tie_word_embeddings=True)
@@ -341,8 +341,8 @@ def _tiny_smolvlm(texts, seed: int = 0):
     processor = Idefics3Processor(image_processor=ip, tokenizer=tok, image_seq_len=image_seq_len, chat_template=SMOLVLM_CHAT_TEMPLATE)
     ids = {t: vocab[t] for t in head + image_tokens}
     config = Idefics3Config(
-        text_config=dict(model_type='llama', vocab_size=V, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=8192, rms_norm_eps=1e-5,
+        text_config=dict(model_type='llama', vocab_size=V, hidden_size=256, intermediate_size=512, num_hidden_layers=1,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192, rms_norm_eps=1e-5,
                          bos_token_id=ids['<|im_start|>'], eos_token_id=ids['<end_of_utterance>'], pad_token_id=ids['<|im_end|>'],
                          tie_word_embeddings=True),
         vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
@@ -381,7 +381,7 @@ def lora_target_regex(model, mlp: bool = False) -> str:
 _BUILDERS = {'gemma3n': _tiny_gemma3n, 'qwen2_vl': _tiny_qwen2_vl, 'smolvlm': _tiny_smolvlm}
 
 def _init_tiny_weights(model, std: float = 0.3):
-    "Random init a LoRA can overfit: embeddings N(0, `std`), the language model's linear layers N(0, 1/fan_in)."
+    "Random init a LoRA can overfit: embeddings N(0, `std`), linear layers N(0, 1/fan_in), zero-mean conv kernels outside the decoder."
     with torch.no_grad():
         emb = model.get_input_embeddings().weight
         emb.normal_(0.0, std)
@@ -390,13 +390,21 @@ def _init_tiny_weights(model, std: float = 0.3):
         decoder = dict(model.named_modules())[_text_decoder_name(model)]
         for m in decoder.modules():
             if isinstance(m, torch.nn.Linear): m.weight.normal_(0.0, m.in_features ** -0.5)
+        if family_of(model) == 'gemma3n': return   # its timm encoder keeps timm's own init
+        inside = {id(m) for m in decoder.modules()}
+        for m in model.modules():   # vision tower, connector and the (tied) output head
+            if id(m) in inside: continue
+            if isinstance(m, torch.nn.Linear): m.weight.normal_(0.0, m.in_features ** -0.5)
+            elif isinstance(m, (torch.nn.Conv2d, torch.nn.Conv3d)):
+                w = m.weight; w.normal_(0.0, w[0].numel() ** -0.5)
+                w.sub_(w.mean(dim=tuple(range(2, w.dim())), keepdim=True))
 
 def tiny_path(family: str) -> Path:
     "Default cache folder of a family's twin: `data/models/tiny-{family}`."
     if family not in FAMILIES: raise ValueError(f"unknown family {family!r}; choose one of {FAMILIES}")
     return data_dir()/'models'/f'tiny-{family}'
 
-TINY_VERSION = 3   # bumped when the recipe changes, so cached twins built by an older recipe are rebuilt
+TINY_VERSION = 4   # bumped when the recipe changes, so cached twins built by an older recipe are rebuilt
 
 def _is_built(path: Path) -> bool:
     meta = path/'vlmnb_tiny.json'

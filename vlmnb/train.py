@@ -108,7 +108,7 @@ def _cuda() -> bool:
 def resolve_precision(bf16='auto', gradient_checkpointing='auto') -> tuple:
     "(bf16, gradient_checkpointing) with `'auto'` = on for a CUDA GPU that supports bf16 / any CUDA GPU, off on CPU."
     import torch
-    cuda = torch.cuda.is_available()
+    cuda = _cuda()
     return _auto_flag(bf16, cuda and torch.cuda.is_bf16_supported()), _auto_flag(gradient_checkpointing, cuda)
 
 def make_trainer(model, processor, train_dataset, output_dir, *, eval_dataset=None, num_epochs: float = 1,
@@ -282,12 +282,13 @@ def load_trained(adapter_dir, base_model: str | None = None, quantize_4bit: bool
         base_model = meta.get('base_model') or json.loads((d/'adapter_config.json').read_text()).get('base_model_name_or_path')
         if meta.get('model_id', '').startswith(TINY_PREFIX) and not Path(str(base_model)).is_dir():
             base_model = resolve_model(meta['model_id'])
-    elif meta.get('family'):
-        fam = family_of(AutoConfig.from_pretrained(resolve_model(base_model)))
+    base_model = resolve_model(base_model)
+    if meta.get('family'):
+        fam = family_of(AutoConfig.from_pretrained(base_model))
         if fam != meta['family']:
             raise ValueError(f"{d}: this adapter was trained on a {meta['family']} model ({meta.get('model_id')}), "
                              f"it cannot be loaded on {base_model} ({fam})")
-    return load_model(resolve_model(base_model), adapter_dir=str(d), quantize_4bit=quantize_4bit, **kwargs)
+    return load_model(base_model, adapter_dir=str(d), quantize_4bit=quantize_4bit, **kwargs)
 
 # %% ../nbs/30_train_gemma.ipynb #48f9fd13
 def _bool_or_auto(s):
