@@ -74,8 +74,8 @@ def kmeans_keyframes(embeds, k: int, seed: int = 0) -> list[int]:
 
 def repeat_to(items, n: int) -> list:
     "`n` items spread uniformly over `items` in order (repeating when there are fewer)."
-    if not len(items): return []
-    return [items[i] for i in np.round(np.linspace(0, len(items) - 1, n)).astype(int)]
+    from vlmnb.encoders import uniform_pick
+    return [items[i] for i in uniform_pick(len(items), n)] if len(items) else []
 
 # %% ../nbs/20_encode.ipynb #0d8270ae
 @dataclass
