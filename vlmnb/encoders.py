@@ -104,8 +104,10 @@ def normalize_transcript(text: str) -> str:
     return ' '.join(re.sub(r"[^\w\s']", ' ', text.lower()).split())
 
 def transcribe_file(model, path, language: str | None = 'en', beam_size: int = 1) -> str:
-    "Transcript of an audio/video file (or a float32 16 kHz array) with a faster-whisper model."
-    segments, _ = model.transcribe(path if isinstance(path, np.ndarray) else str(path), language=language, beam_size=beam_size)
+    "Transcript of an audio/video file (decoded by `vlmnb.video_io.read_audio`) or a float32 16 kHz array, with a faster-whisper model."
+    from vlmnb.video_io import read_audio
+    audio = path if isinstance(path, np.ndarray) else read_audio(path, sr=16000)
+    segments, _ = model.transcribe(np.asarray(audio, np.float32), language=language, beam_size=beam_size)
     return ' '.join(s.text.strip() for s in segments).strip()
 
 # %% ../nbs/19_encoders.ipynb #490a3c87
