@@ -287,7 +287,7 @@ def _tiny_qwen2_vl(texts, seed: int = 0):
                          num_key_value_heads=2, max_position_embeddings=4096, max_window_layers=1,
                          rope_parameters={'rope_type': 'default', 'rope_theta': 1_000_000.0, 'mrope_section': [8, 12, 12]},
                          bos_token_id=ids['<|endoftext|>'], eos_token_id=ids['<|im_end|>'], pad_token_id=ids['<|endoftext|>']),
-        vision_config=dict(depth=1, embed_dim=32, hidden_size=256, num_heads=2, mlp_ratio=2, patch_size=14,
+        vision_config=dict(depth=1, embed_dim=64, hidden_size=256, num_heads=2, mlp_ratio=2, patch_size=14,
                            spatial_merge_size=2, temporal_patch_size=2),
         image_token_id=ids['<|image_pad|>'], video_token_id=ids['<|video_pad|>'],
         vision_start_token_id=ids['<|vision_start|>'], vision_end_token_id=ids['<|vision_end|>'], tie_word_embeddings=True)
@@ -345,7 +345,7 @@ def _tiny_smolvlm(texts, seed: int = 0):
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192, rms_norm_eps=1e-5,
                          bos_token_id=ids['<|im_start|>'], eos_token_id=ids['<end_of_utterance>'], pad_token_id=ids['<|im_end|>'],
                          tie_word_embeddings=True),
-        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+        vision_config=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=2,
                            image_size=tile, patch_size=patch),
         scale_factor=scale, image_token_id=ids['<image>'], tie_word_embeddings=True, pad_token_id=ids['<|im_end|>'])
     torch.manual_seed(seed)
@@ -381,7 +381,7 @@ def lora_target_regex(model, mlp: bool = False) -> str:
 _BUILDERS = {'gemma3n': _tiny_gemma3n, 'qwen2_vl': _tiny_qwen2_vl, 'smolvlm': _tiny_smolvlm}
 
 def _init_tiny_weights(model, std: float = 0.3):
-    "Random init a LoRA can overfit: embeddings N(0, `std`), linear layers N(0, 1/fan_in), zero-mean conv kernels outside the decoder."
+    "Random init a LoRA can overfit: embeddings N(0, `std`), decoder linears N(0, 1/fan_in); Qwen2-VL/SmolVLM: all linears and convs N(0, 1/fan_in), convs zero-mean."
     with torch.no_grad():
         emb = model.get_input_embeddings().weight
         emb.normal_(0.0, std)
