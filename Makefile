@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NBDEV_TEST_ARGS ?= --n_workers 2 --timing
 
-.PHONY: install demo test export readme
+.PHONY: install demo test check-export export readme
 
 $(BIN)/nbdev_test: settings.ini setup.py
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,14 @@ install: $(BIN)/nbdev_test
 demo: install
 	$(BIN)/vlmnb_demo
 
-test: install
+# the package must be what the notebooks export: a change made to vlmnb/*.py alone fails here
+check-export: install
+	$(BIN)/nbdev_export
+	@if [ -n "$$(git status --porcelain -- vlmnb)" ]; then \
+	  echo "vlmnb/ differs from what the notebooks export (edit the notebooks, run nbdev_export, commit):"; \
+	  git status --porcelain -- vlmnb; git --no-pager diff --stat -- vlmnb; exit 1; fi
+
+test: install check-export
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test $(NBDEV_TEST_ARGS)
 
 export: install
