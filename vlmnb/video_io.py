@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_video_io.ipynb #af6e43a4
 from __future__ import annotations
-import functools, itertools, math, warnings
+import functools, itertools, math, numbers, warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -15,8 +15,8 @@ from .utils import atomic_path
 
 # %% auto #0
 __all__ = ['THREADS_MIN_PIXELS', 'STAMP_BITS', 'STAMP_BLOCK', 'SEEK_GAP', 'BACKENDS', 'VideoReadError', 'stamp_frame',
-           'read_stamp', 'make_stamped_video', 'VideoInfo', 'video_info', 'frame_times', 'read_frames', 'iter_frames',
-           'sample_indices', 'sample_frames', 'has_audio', 'read_audio', 'cut_clip']
+           'read_stamp', 'make_stamped_video', 'VideoStream', 'VideoInfo', 'video_info', 'frame_times', 'read_frames',
+           'iter_frames', 'sample_indices', 'sample_frames', 'has_audio', 'read_audio', 'cut_clip']
 
 # %% ../nbs/00_video_io.ipynb #0fb77cae
 class VideoReadError(RuntimeError):
@@ -42,11 +42,29 @@ def _open(path, need_video=True):
         raise VideoReadError(f"{p}: no video stream (streams: {', '.join(kinds) or 'none'})")
     return p, c
 
+def _rate(vs):
+    "Average frame rate of stream `vs`, else FFmpeg's guess, else the time base's rate (None when all are unknown)."
+    return vs.average_rate or vs.guessed_rate or vs.base_rate
+
+def _stream_list(c) -> str:
+    "The video streams of container `c` as `index: WxH at F fps`, for messages."
+    return ', '.join(f"{s.index}: {s.codec_context.width}x{s.codec_context.height} at {float(_rate(s) or 0):g} fps"
+                     for s in c.streams.video)
+
+def _pick_stream(p, c, stream=None):
+    "Video stream `stream` of `c` (absolute index, as `ffmpeg -map 0:N`); FFmpeg's best video stream when None."
+    if stream is None: return c.streams.best('video') or c.streams.video[0]
+    n = len(c.streams)
+    if isinstance(stream, bool) or not isinstance(stream, numbers.Integral): stream, why = repr(stream), "is not an int"
+    elif not 0 <= stream < n: why = f"is out of range (the file has {n} streams)"
+    elif (kind := c.streams[int(stream)].type) != 'video': why = f"is {kind}, not video"
+    else: return c.streams[int(stream)]
+    raise VideoReadError(f"{p}: stream {stream} {why}; its video streams are {_stream_list(c)}")
+
 THREADS_MIN_PIXELS = 640*480   # frame/slice threading pays off on large frames; on GRID-sized ones it only adds latency
 
-def _video_stream(c):
-    "The first video stream, with FFmpeg's decoding threads switched on for large frames."
-    vs = c.streams.video[0]
+def _video_stream(vs):
+    "Video stream `vs`, with FFmpeg's decoding threads switched on for large frames."
     if vs.codec_context.width*vs.codec_context.height >= THREADS_MIN_PIXELS: vs.thread_type = 'AUTO'
     return vs
 
@@ -109,9 +127,18 @@ def make_stamped_video(path, n_frames: int = 100, fps: int = 25, codec: str | No
     return path
 
 # %% ../nbs/00_video_io.ipynb #7a24a7ad
+@dataclass(frozen=True)
+class VideoStream:
+    "One video stream of a file: its absolute index (as `ffmpeg -map 0:N` counts), size, average fps, frame count."
+    index: int
+    width: int
+    height: int
+    fps: float
+    num_frames: int
+
 @dataclass
 class VideoInfo:
-    "What a video holds: size, average frame rate, exact frame count, duration (s), audio presence, video codec."
+    "What the video stream read holds (size, average fps, exact frame count, duration s, codec); the file's streams."
     path: str
     width: int
     height: int
@@ -120,6 +147,8 @@ class VideoInfo:
     duration: float
     has_audio: bool
     codec: str
+    stream: int = 0                  # absolute index of the stream described (FFmpeg's best unless one was asked for)
+    video_streams: tuple = ()        # every video stream of the file, as `VideoStream`s
 
 _HEADER_COUNT_OK = ('mov,mp4',)      # containers whose frame count in the header is exact
 _SEEK_SAFE = ('mov,mp4',)            # containers where decord / OpenCV index seeking was verified frame-accurate
@@ -128,71 +157,82 @@ _PTS_UNSAFE = ('mpeg',)              # MPEG program streams: pts are computed by
 def _file_key(p: Path): st = p.stat(); return (str(p.resolve()), st.st_size, st.st_mtime_ns)
 
 @functools.lru_cache(maxsize=256)
-def _probe_cached(key):
+def _probe_cached(key, stream):
     p, c = _open(key[0])
     with c:
-        vs = c.streams.video[0]
-        cc = vs.codec_context
-        rate = vs.average_rate or vs.guessed_rate or vs.base_rate
-        if not rate: raise VideoReadError(f"{p}: video stream has no frame rate")
-        guessed = vs.guessed_rate or rate
-        fmt = c.format.name
-        n, pts = vs.frames, None
-        if not (n > 0 and fmt.startswith(_HEADER_COUNT_OK)):
-            pts = _demux_pts(p, c, vs)
-            n = len(pts)
+        vs = _pick_stream(p, c, stream)
+        cc, rate, fmt = vs.codec_context, _rate(vs), c.format.name
+        if not rate: raise VideoReadError(f"{p}: video stream {vs.index} has no frame rate")
+        counts, pts = _frame_counts(p, c, fmt)
+        n = counts[vs.index]
         if n <= 0: raise VideoReadError(f"{p}: no video frames (truncated or corrupt file?)")
-        with _open(p)[1] as c2: first = next(_decode(p, c2, c2.streams.video[0]), None)
+        with _open(p)[1] as c2: first = next(_decode(p, c2, c2.streams[vs.index]), None)
         if first is None: raise VideoReadError(f"{p}: no decodable video frame (truncated or corrupt file?)")
         _check_frame(p, first, 0)
+        streams = tuple(VideoStream(s.index, s.codec_context.width, s.codec_context.height, float(_rate(s) or 0),
+                                    counts[s.index]) for s in c.streams.video)
+        guessed = vs.guessed_rate or rate
         return dict(path=str(p), width=cc.width, height=cc.height, fps=float(rate), num_frames=int(n),
-                    has_audio=bool(c.streams.audio), codec=cc.name, format=fmt, pts=pts,
-                    cfr=abs(float(rate) - float(guessed)) <= 1e-3*float(rate), time_base=vs.time_base)
+                    has_audio=bool(c.streams.audio), codec=cc.name, format=fmt, pts=pts.get(vs.index),
+                    cfr=abs(float(rate) - float(guessed)) <= 1e-3*float(rate), time_base=vs.time_base,
+                    stream=vs.index, streams=streams)
+
+def _frame_counts(p, c, fmt):
+    "Frames of every video stream of `c`: the header's count where it is exact, else one demux pass (+ the pts seen)."
+    vids = list(c.streams.video)
+    if fmt.startswith(_HEADER_COUNT_OK) and all(s.frames > 0 for s in vids):
+        return {s.index: s.frames for s in vids}, {}
+    pts = _demux_pts(p, c, vids)
+    return {i: len(v) for i, v in pts.items()}, pts
 
 def _check_frame(p, fr, i):
     "Refuse a frame the decoder had to patch up (FFmpeg's corrupt flag: missing or damaged data)."
     if fr.is_corrupt: raise VideoReadError(f"{p}: frame {i} is damaged (truncated or corrupt file)")
 
-def _demux_pts(p, c, vs) -> list:
-    "Presentation timestamps of every video packet (no decoding)."
-    try: return [pk.pts for pk in c.demux(vs) if pk.size > 0]
+def _demux_pts(p, c, streams) -> dict:
+    "Presentation timestamps of every packet of each of `streams` (no decoding), by stream index."
+    out = {s.index: [] for s in streams}
+    try:
+        for pk in c.demux(streams):
+            if pk.size > 0: out[pk.stream_index].append(pk.pts)
     except av.FFmpegError as e: raise VideoReadError(f"{p}: corrupt video data ({e})") from e
+    return out
 
-def _probe(path) -> dict: return _probe_cached(_file_key(_check_file(path)))
+def _probe(path, stream=None) -> dict: return _probe_cached(_file_key(_check_file(path)), stream)
 
-def video_info(path) -> VideoInfo:
-    "Metadata of the video at `path`, with an exact frame count. Raises `VideoReadError` if unreadable or without video."
-    d = _probe(path)
+def video_info(path, stream: int | None = None) -> VideoInfo:
+    "Metadata of video `stream` of `path` (FFmpeg's best when None), exact frame counts; `VideoReadError` if bad."
+    d = _probe(path, stream)
     return VideoInfo(d['path'], d['width'], d['height'], d['fps'], d['num_frames'], d['num_frames']/d['fps'],
-                     d['has_audio'], d['codec'])
+                     d['has_audio'], d['codec'], d['stream'], d['streams'])
 
 # %% ../nbs/00_video_io.ipynb #fc5d7dd6
 SEEK_GAP = 250   # frames: a forward jump longer than this seeks instead of decoding through
 
 class _SeekFailed(Exception): pass
 
-def _pts_index(p) -> np.ndarray | None:
+def _pts_index(p, stream=None) -> np.ndarray | None:
     "Sorted packet pts of the video (index -> pts), or None when the pts cannot be trusted (missing, repeated, MPEG-PS)."
-    return _pts_index_cached(_file_key(_check_file(p)))
+    return _pts_index_cached(_file_key(_check_file(p)), stream)
 
 @functools.lru_cache(maxsize=64)
-def _pts_index_cached(key):
+def _pts_index_cached(key, stream):
     p = Path(key[0])
-    d = _probe(p)
+    d = _probe(p, stream)
     if d['format'] in _PTS_UNSAFE: return None
     pts = d['pts']
     if pts is None:
-        with _open(p)[1] as c: pts = _demux_pts(p, c, c.streams.video[0])
+        with _open(p)[1] as c: pts = _demux_pts(p, c, [c.streams[d['stream']]])[d['stream']]
     if not pts or any(x is None for x in pts): return None
     arr = np.sort(np.asarray(pts, dtype=np.int64))
     return arr if len(np.unique(arr)) == len(arr) else None
 
-def _av_seq(p, wanted, stats):
+def _av_seq(p, wanted, stats, stream=None):
     "Sequential decode from frame 0, yielding the wanted (sorted, unique) frames."
     _, c = _open(p)
     with c:
-        vs = _video_stream(c)
-        d = _probe(p)
+        d = _probe(p, stream)
+        vs = _video_stream(c.streams[d['stream']])
         tb, fps, use_pts = vs.time_base, d['fps'], d['format'] not in _PTS_UNSAFE
         k, n, t0 = 0, 0, None
         for fr in _decode(p, c, vs):
@@ -207,12 +247,12 @@ def _av_seq(p, wanted, stats):
             stats['decoded'] = stats.get('decoded', 0) + 1
     raise VideoReadError(f"{p}: frame {wanted[k]} requested but the video has only {n} frames")
 
-def _av_seek(p, wanted, table, seek_gap, stats):
+def _av_seek(p, wanted, table, seek_gap, stats, stream=None):
     "Keyframe-safe seeking; raises `_SeekFailed(k)` (k = frames already yielded) when seeking cannot be trusted."
     pts2idx = {int(v): i for i, v in enumerate(table)}
     _, c = _open(p)
     with c:
-        vs = _video_stream(c)
+        vs = _video_stream(c.streams[_probe(p, stream)['stream']])
         tb, t0 = vs.time_base, int(table[0])
         def seek(target):
             back = 0
@@ -250,41 +290,41 @@ def _check_indices(p, idx, n=None):
         raise VideoReadError(f"{p}: frame {int(idx.max())} requested but the video has only {n} frames")
     return idx
 
-def _av_frames(path, wanted, seek_gap: int | None = None, stats: dict | None = None):
-    "Yield `(index, av.VideoFrame, seconds)` for sorted unique `wanted` indices, frame-accurately."
+def _av_frames(path, wanted, seek_gap: int | None = None, stats: dict | None = None, stream: int | None = None):
+    "Yield `(index, av.VideoFrame, seconds)` for sorted unique `wanted` indices of video `stream`, frame-accurately."
     p = _check_file(path)
     seek_gap = SEEK_GAP if seek_gap is None else seek_gap
     stats = {} if stats is None else stats
     wanted = [int(i) for i in wanted]
     if not wanted: return
     steps = np.diff([-1] + wanted)
-    if steps.max() > seek_gap + 1 and (table := _pts_index(p)) is not None:
+    if steps.max() > seek_gap + 1 and (table := _pts_index(p, stream)) is not None:
         _check_indices(p, wanted, len(table))
         done = 0
         try:
-            for item in _av_seek(p, wanted, table, seek_gap, stats):
+            for item in _av_seek(p, wanted, table, seek_gap, stats, stream):
                 done += 1
                 yield item
             return
         except _SeekFailed:
             stats['fallbacks'] = stats.get('fallbacks', 0) + 1
             wanted = wanted[done:]
-    yield from _av_seq(p, wanted, stats)
+    yield from _av_seq(p, wanted, stats, stream)
 
 # %% ../nbs/00_video_io.ipynb #f3666604
-def frame_times(path) -> np.ndarray:
-    "Seconds from the first frame of every frame of `path` (length `video_info(path).num_frames`), from packet timestamps."
-    return _frame_times(path).copy()
+def frame_times(path, stream: int | None = None) -> np.ndarray:
+    "Seconds from the first frame of every frame of video `stream` of `path` (FFmpeg's best when None), from pts."
+    return _frame_times(path, stream).copy()
 
-def _frame_times(path) -> np.ndarray:
+def _frame_times(path, stream=None) -> np.ndarray:
     "`frame_times` without the copy: the cached, read-only array."
-    return _frame_times_cached(_file_key(_check_file(path)))
+    return _frame_times_cached(_file_key(_check_file(path)), stream)
 
 @functools.lru_cache(maxsize=64)
-def _frame_times_cached(key):
+def _frame_times_cached(key, stream):
     p = Path(key[0])
-    d = _probe(p)
-    n, table = d['num_frames'], _pts_index(p)
+    d = _probe(p, stream)
+    n, table = d['num_frames'], _pts_index(p, stream)
     if table is None or len(table) != n: t = np.arange(n)/d['fps']          # pts untrusted (MPEG-PS): constant rate
     else:
         tb = d['time_base']
@@ -295,28 +335,47 @@ def _frame_times_cached(key):
 # %% ../nbs/00_video_io.ipynb #0187cd9b
 BACKENDS = ('pyav', 'decord', 'opencv')
 
-def _read_pyav(p, uniq):
+def _read_pyav(p, uniq, stream=None):
     frames, ts = [], []
-    for i, fr, t in _av_frames(p, uniq):
+    for i, fr, t in _av_frames(p, uniq, stream=stream):
         frames.append(fr.to_ndarray(format='rgb24')); ts.append(t)
     return frames, ts
 
-def _read_decord(p, uniq, d):
+def _instead(p, uniq, stream, why):
+    "Warn that another backend cannot give the frames asked for, and decode them with PyAV."
+    warnings.warn(f"{p}: {why}; decoding with PyAV instead")
+    return _read_pyav(p, uniq, stream)
+
+def _decord_reads(vr, d) -> bool:
+    "Whether decord's reader `vr` reads the wanted stream: the one video stream with decord's frame count and rate."
+    n, fps = len(vr), vr.get_avg_fps()
+    alike = [s.index for s in d['streams'] if s.num_frames == n and abs(s.fps - fps) <= 1e-3*s.fps]
+    return alike == [d['stream']]
+
+def _read_decord(p, uniq, d, stream=None):
     if not d['format'].startswith(_SEEK_SAFE):
-        warnings.warn(f"{p}: decord's frame index is not exact on '{d['format']}' containers; decoding with PyAV instead")
-        return _read_pyav(p, uniq)
+        return _instead(p, uniq, stream, f"decord's frame index is not exact on '{d['format']}' containers")
     import decord
     try: vr = decord.VideoReader(str(p), ctx=decord.cpu(0))
     except Exception as e: raise VideoReadError(f"{p}: decord cannot open it ({e})") from e
-    if uniq[-1] >= len(vr): raise VideoReadError(f"{p}: frame {uniq[-1]} requested but decord sees only {len(vr)} frames")
+    other = f"decord cannot be told which video stream to read and does not read stream {d['stream']} here"
+    if not _decord_reads(vr, d): return _instead(p, uniq, stream, other)
     try: arr = vr.get_batch(list(uniq)).asnumpy()
     except Exception as e: raise VideoReadError(f"{p}: decord failed to decode ({e})") from e
-    return list(arr), list(_frame_times(p)[uniq])
+    if arr.shape[1:3] != (d['height'], d['width']): return _instead(p, uniq, stream, other)
+    return list(arr), list(_frame_times(p, stream)[uniq])
 
-def _read_opencv(p, uniq, d):
+def _read_opencv(p, uniq, d, stream=None):
+    if d['stream'] != d['streams'][0].index:
+        return _instead(p, uniq, stream, f"OpenCV reads the first video stream only, not stream {d['stream']}")
     import cv2
     cap = cv2.VideoCapture(str(p))
     if not cap.isOpened(): raise VideoReadError(f"{p}: OpenCV cannot open it")
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if (w, h) != (d['width'], d['height']):
+        cap.release()
+        why = f"OpenCV reads {w}x{h} frames, video stream {d['stream']} holds {d['width']}x{d['height']}"
+        return _instead(p, uniq, stream, why)
     can_seek = d['format'].startswith(_SEEK_SAFE) and d['cfr']
     frames, pos = [], 0            # pos: index of the frame the next grab() returns
     try:
@@ -330,38 +389,39 @@ def _read_opencv(p, uniq, d):
             if not ok: raise VideoReadError(f"{p}: OpenCV failed to decode frame {i}")
             frames.append(np.ascontiguousarray(bgr[..., ::-1]))
     finally: cap.release()
-    return frames, list(_frame_times(p)[uniq])
+    return frames, list(_frame_times(p, stream)[uniq])
 
-def read_frames(path, indices, backend: str | None = None, return_timestamps: bool = False):
-    "Frames `indices` of `path` as uint8 RGB `(N,H,W,3)` in the order given (+ seconds from the first frame)."
+def read_frames(path, indices, backend: str | None = None, return_timestamps: bool = False,
+                stream: int | None = None):
+    "Frames `indices` of video `stream` of `path` (FFmpeg's best when None) as uint8 RGB `(N,H,W,3)` (+ seconds)."
     backend = backend or 'pyav'
     if backend not in BACKENDS: raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
     p = _check_file(path)
-    d = _probe(p)
+    d = _probe(p, stream)
     idx = _check_indices(p, indices, d['num_frames'])
     uniq, inv = np.unique(idx, return_inverse=True)
     if len(uniq) == 0:
         out = np.zeros((0, d['height'], d['width'], 3), np.uint8)
         return (out, np.zeros(0)) if return_timestamps else out
-    frames, ts = (_read_pyav(p, uniq) if backend == 'pyav' else
-                  _read_decord(p, uniq, d) if backend == 'decord' else _read_opencv(p, uniq, d))
+    frames, ts = (_read_pyav(p, uniq, stream) if backend == 'pyav' else
+                  _read_decord(p, uniq, d, stream) if backend == 'decord' else _read_opencv(p, uniq, d, stream))
     out = np.stack(frames)[inv.reshape(-1)]
     return (out, np.asarray(ts, dtype=np.float64)[inv.reshape(-1)]) if return_timestamps else out
 
 # %% ../nbs/00_video_io.ipynb #6f88e37b
-def iter_frames(path, indices=None):
+def iter_frames(path, indices=None, stream: int | None = None):
     "Yield `(index, rgb uint8 HxWx3)` for `indices` (all frames when None) in increasing order, decoding once."
     p = _check_file(path)
     if indices is None:
         _, c = _open(p)
         with c:
-            vs = _video_stream(c)
+            vs = _video_stream(_pick_stream(p, c, stream))
             for i, fr in enumerate(_decode(p, c, vs)):
                 _check_frame(p, fr, i)
                 yield i, fr.to_ndarray(format='rgb24')
         return
-    idx = np.unique(_check_indices(p, indices, _probe(p)['num_frames']))
-    for i, fr, _ in _av_frames(p, idx): yield i, fr.to_ndarray(format='rgb24')
+    idx = np.unique(_check_indices(p, indices, _probe(p, stream)['num_frames']))
+    for i, fr, _ in _av_frames(p, idx, stream=stream): yield i, fr.to_ndarray(format='rgb24')
 
 # %% ../nbs/00_video_io.ipynb #30b196fa
 def sample_indices(num_total: int, fps: float, *, num_frames: int | None = None, video_fps: float | None = None,
@@ -386,20 +446,21 @@ def sample_indices(num_total: int, fps: float, *, num_frames: int | None = None,
     return idx
 
 # %% ../nbs/00_video_io.ipynb #eb0f63c3
-def sample_frames(path, *, num_frames: int | None = None, video_fps: float | None = None, frames_upbound: int | None = None,
-                  start: float | None = None, end: float | None = None, backend: str | None = None):
+def sample_frames(path, *, num_frames: int | None = None, video_fps: float | None = None,
+                  frames_upbound: int | None = None, start: float | None = None, end: float | None = None,
+                  backend: str | None = None, stream: int | None = None):
     "Decode the frames a sampling policy chooses: `(frames uint8 (N,H,W,3), timestamps s, indices)`."
-    d = _probe(path)
+    d = _probe(path, stream)
     n, kw = d['num_frames'], dict(num_frames=num_frames, video_fps=video_fps, frames_upbound=frames_upbound)
-    table = None if d['cfr'] or (start is None and end is None) else _pts_index(path)
+    table = None if d['cfr'] or (start is None and end is None) else _pts_index(path, stream)
     if table is not None and len(table) == n:      # variable frame rate: find the segment by real timestamps
-        times = _frame_times(path)
+        times = _frame_times(path, stream)
         first = 0 if start is None else int(np.searchsorted(times, start - 1e-6))
         stop = n if end is None else int(np.searchsorted(times, end - 1e-6))
         if stop <= first: raise ValueError(f"{path}: empty segment: start={start}, end={end} s selects no frame")
         idx = first + sample_indices(stop - first, d['fps'], **kw)
     else: idx = sample_indices(n, d['fps'], start=start, end=end, **kw)
-    frames, ts = read_frames(path, idx, backend=backend, return_timestamps=True)
+    frames, ts = read_frames(path, idx, backend=backend, return_timestamps=True, stream=stream)
     return frames, ts, idx
 
 # %% ../nbs/00_video_io.ipynb #3ba6b343
