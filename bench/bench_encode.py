@@ -2,8 +2,8 @@
 
 Overhead = the work done per scene outside the model forward passes to hand the models their inputs (frames + audio).
 
-- vlmnb: the sampled frames of all scenes of a video streamed out in one pass (`encode.video_scene_frames`, through
-  `video_io.iter_frames`), and the soundtrack read once per video and sliced per scene; nothing is written to disk.
+- vlmnb: the sampled frames of all scenes of a video streamed out in one pass (`index.encode.video_scene_frames`,
+  through `video_io.iter_frames`), and the soundtrack read once per video and sliced per scene; nothing is written.
 - reference: every scene is cut to a temporary libx264/AAC clip with ffmpeg (`-ss/-to`, default preset), the clip is
   re-opened to decode the same number of sampled frames, and its audio is extracted to a 16 kHz WAV and read back.
 
@@ -18,7 +18,7 @@ import numpy as np
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 from vlmnb import video_io
 from vlmnb.scenes import detect_scenes, write_video, colour_blocks
-from vlmnb.encode import EncodeConfig, video_scene_frames, build_index, load_index, mux_audio_video
+from vlmnb.index.encode import EncodeConfig, video_scene_frames, build_index, load_index, mux_audio_video
 from vlmnb.utils import shared_data_dir
 
 
