@@ -1,7 +1,7 @@
 """Benchmark: GRID video -> 400x240 mouth mosaic.
 
-Compares vlmnb's streaming builder (`vlmnb.mosaic.build_mosaics`: decode once up to the last needed frame,
-convert and landmark only the 12 sampled frames, mosaic in memory) with a baseline written the way a first
+Compares vlmnb's streaming builder (`vlmnb.lipread.mosaic.build_mosaics`: decode once up to the last needed
+frame, convert and landmark only the 12 sampled frames, mosaic in memory) with a baseline written the way a first
 PNG-based pipeline did it: OpenCV extracts EVERY frame to a PNG file, FaceMesh runs on every frame's PNG
 (read back with cv2.imread), then 12 frames are sampled from the speech region and the mosaic is built.
 
@@ -24,9 +24,9 @@ import numpy as np
 import av, cv2
 from PIL import Image
 
-from vlmnb.grid import GridLayout, read_alignment
-from vlmnb.mouth import get_backend, mouth_box, crop_mouth
-from vlmnb.mosaic import build_mosaics, speech_indices, make_mosaic, CELL, N_FRAMES, valid_mosaic
+from vlmnb.lipread.grid import GridLayout, read_alignment
+from vlmnb.lipread.mouth import get_backend, mouth_box, crop_mouth
+from vlmnb.lipread.mosaic import build_mosaics, speech_indices, make_mosaic, CELL, N_FRAMES, valid_mosaic
 
 def shared_grid() -> Path:
     env = os.environ.get('VLMNB_SHARED_DATA')
