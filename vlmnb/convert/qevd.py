@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..utils import StageReport, project_root, write_text_atomic
 from ..records import write_jsonl, read_jsonl
-from .llava import (llava_record, write_llava, read_json_list, check_llava, check_chat,
+from ..llava import (llava_record, write_llava, read_json_list, check_llava, check_chat,
                                  DataFormatError)
 
 # %% auto #0

@@ -15,7 +15,7 @@ import numpy as np
 from ..utils import StageReport, write_text_atomic
 from ..records import iter_jsonl
 from ..video_io import VideoReadError, video_info, read_frames
-from .llava import llava_record, write_llava, read_json_list, check_llava, DataFormatError
+from ..llava import llava_record, write_llava, read_json_list, check_llava, DataFormatError
 
 # %% auto #0
 __all__ = ['CAPTION_FIELDS', 'DURATION_EDGES', 'MAX_LISTED', 'VIDEO_EXTS', 'RETRY_STATUS', 'parse_duration', 'WebVidRow',
