@@ -214,7 +214,7 @@ zero one two three four five six seven eight nine
 0 1 2 3 4 5 6 7 8 9 . , ! ? ' - : ; ( ) " / & %
 a b c d e f g h i j k l m n o p q r s t u v w x y z""".split('\n')
 
-# %% ../nbs/05_models.ipynb #2d603dec
+# %% ../nbs/05_models.ipynb #1804901d
 TINY_CORPUS_IT = """un gatto nero dorme sul divano vicino alla finestra
 una donna cammina sulla spiaggia al tramonto
 due bambini giocano a calcio nel parco
@@ -535,7 +535,7 @@ def _tiny_clap():
 
 _TINY_BUILDERS = dict(clip=_tiny_clip, xclip=_tiny_xclip, blip=_tiny_blip, clap=_tiny_clap)
 
-# %% ../nbs/05_models.ipynb #66b3df0e
+# %% ../nbs/05_models.ipynb #3e777b77
 def _word_vocab(texts, extra_words=(), tail=()) -> tuple[dict, list]:
     "Byte-level BPE vocabulary (every word of `texts` one token), padded to a multiple of 64 with `tail` specials last."
     trained, merges = train_word_bpe(texts, 'bytelevel', extra_words=extra_words)
@@ -555,6 +555,7 @@ def _tiny_gpt2(texts, seed: int = 0):
                         bos_token_id=i, eos_token_id=i, tie_word_embeddings=True)
     torch.manual_seed(seed)
     model = GPT2LMHeadModel(config)
+    with torch.no_grad(): model.transformer.wpe.weight.zero_()    # untrained positions add nothing (see above)
     model.generation_config = GenerationConfig(bos_token_id=i, eos_token_id=i, pad_token_id=i)
     return model, tok
 
