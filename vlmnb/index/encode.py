@@ -4,25 +4,29 @@
 
 # %% ../../nbs/18_index.encode.ipynb #da85584b
 from __future__ import annotations
-import gc, json, hashlib, os, time, argparse, sys
+import gc, json, hashlib, os, time, argparse, sys, shutil, contextlib
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from ..scenes import Scene, detect_scenes
 from ..utils import StageReport, atomic_path, write_text_atomic, config_parser
-from .encoders import (uniform_pick, load_encoder, load_minilm, load_whisper, transcribe_file,
-                                  clip_image_embeds, xclip_video_embed, xclip_text_embeds, blip_captions,
-                                  clap_audio_embed, pooled_output, l2_normalize)
+from .encoders import (uniform_pick, load_encoder, load_whisper, transcribe_file, load_text_model,
+                                  text_embeds, clip_image_embeds, xclip_video_embed, blip_captions, clap_audio_embed,
+                                  pooled_output, l2_normalize, IndexFileError, QUERY_META, check_query_encoder,
+                                  cached_query_encoder)
 
 # %% auto #0
-__all__ = ['VIDEO_BACKENDS', 'CAPTION_BACKENDS', 'VLM_POOLS', 'SR', 'INDEX_FORMAT', 'VIDEO_EXTS', 'EncodeConfig',
+__all__ = ['VIDEO_BACKENDS', 'CAPTION_BACKENDS', 'VLM_POOLS', 'SR', 'INDEX_FORMAT', 'REBUILD', 'REMAKE', 'ENTRY_FIELDS',
+           'VIDEO_EXTS', 'EncodeConfig', 'model_choices', 'uses_twin', 'twin_models', 'query_models',
            'kmeans_keyframes', 'repeat_to', 'SceneFrames', 'scene_plan', 'video_scene_frames', 'scene_frames',
            'release', 'transcribe_audio', 'mux_audio_video', 'VideoRecord', 'video_id', 'merge_captions',
            'DecodedVideo', 'decode_videos', 'keyframe_stage', 'xclip_stage', 'blip_stage', 'VLMBackend', 'vlm_stage',
            'scene_words', 'whisper_stage', 'scene_audio', 'clap_stage', 'scene_text', 'text_stage', 'keyframe_indices',
-           'scene_thumb', 'assemble_records', 'SceneEncoder', 'SceneIndex', 'load_index', 'list_videos', 'scene_jobs',
-           'build_index', 'index_parser', 'config_from_args', 'index_cli', 'search_cli']
+           'scene_thumb', 'assemble_records', 'encode_stages', 'SceneProgress', 'SceneEncoder', 'expected_modalities',
+           'read_entry', 'width_outliers', 'damaged_entries', 'SceneIndex', 'load_index', 'list_videos', 'scene_jobs',
+           'install_query_encoders', 'build_index', 'index_parser', 'config_from_args', 'report_error', 'quiet_models',
+           'index_cli']
 
 # %% ../../nbs/18_index.encode.ipynb #9371ecea
 VIDEO_BACKENDS, CAPTION_BACKENDS, VLM_POOLS = ('xclip', 'vlm', None), ('blip', 'vlm', None), ('mean', 'first')
@@ -68,6 +72,32 @@ class EncodeConfig:
     @classmethod
     def from_dict(cls, d: dict) -> 'EncodeConfig':
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+# %% ../../nbs/18_index.encode.ipynb #42af9990
+def model_choices(cfg: EncodeConfig) -> dict:
+    "The image, video and audio models `cfg` uses, by role: clip (keyframes), xclip, blip, vlm, clap."
+    m = {}
+    if cfg.video == 'xclip' or cfg.caption == 'blip': m['clip'] = cfg.clip_model
+    if cfg.video == 'xclip': m['xclip'] = cfg.xclip_model
+    if cfg.caption == 'blip': m['blip'] = cfg.blip_model
+    if 'vlm' in (cfg.video, cfg.caption): m['vlm'] = cfg.vlm_model
+    if cfg.audio: m['clap'] = cfg.clap_model
+    return m
+
+def uses_twin(model, check_folders: bool = True) -> bool:
+    "True for 'tiny'/None/'tiny-<family>' (an offline twin) or, with `check_folders`, a folder holding a twin."
+    if model in (None, 'tiny') or str(model).startswith('tiny-'): return True
+    if not check_folders or not Path(str(model)).is_dir(): return False
+    from vlmnb.models import is_tiny_twin
+    return is_tiny_twin(model)
+
+def twin_models(cfg: EncodeConfig, check_folders: bool = True) -> list[str]:
+    "The roles of `model_choices(cfg)` served by an offline tiny twin (random weights), e.g. ['clip', 'xclip', 'blip']."
+    return [k for k, m in model_choices(cfg).items() if uses_twin(m, check_folders)]
+
+def query_models(cfg: EncodeConfig) -> dict:
+    "The text models a search of an index built with `cfg` embeds its query with: kind -> model (None = MiniLM)."
+    return {'text': cfg.text_model, **({'xclip': cfg.xclip_model} if cfg.video == 'xclip' else {})}
 
 # %% ../../nbs/18_index.encode.ipynb #c6f8ff28
 def kmeans_keyframes(embeds, k: int, seed: int = 0) -> list[int]:
@@ -140,18 +170,10 @@ def scene_frames(video_path, scene: Scene, cfg: EncodeConfig) -> SceneFrames:
 
 # %% ../../nbs/18_index.encode.ipynb #51405e58
 def release():
-    "Free memory after a stage: garbage-collect, and empty the CUDA cache when there is one."
+    "Free memory after a stage: garbage-collect, and empty the CUDA cache when torch is loaded and has one."
     gc.collect()
-    try:
-        import torch
-        if torch.cuda.is_available(): torch.cuda.empty_cache()
-    except ImportError: pass
-
-def _text_model(name=None, device='cpu'):
-    "The text embedder: MiniLM from its PyPI package (`load_minilm`), or the sentence-transformers model `name`."
-    if name is None: return load_minilm(device)
-    from sentence_transformers import SentenceTransformer
-    return SentenceTransformer(str(name), device=device, local_files_only=True)
+    torch = sys.modules.get('torch')        # not loaded: no model ran, so nothing to free (and no 5 s import to pay)
+    if torch is not None and torch.cuda.is_available(): torch.cuda.empty_cache()
 
 def _whisper(model='tiny.en', device='cpu'):
     "A loaded faster-whisper model as is, or `load_whisper(model)` (int8 on a CPU, float16 on a GPU)."
@@ -317,13 +339,13 @@ class VLMBackend:
 
 def vlm_stage(sfs, cfg: EncodeConfig, tick=None) -> tuple[list | None, list | None]:
     """The VLM on each scene's 1 fps frames: (video embeddings when `cfg.video == 'vlm'` else None, captions when
-    `cfg.caption == 'vlm'` else None)."""
+    `cfg.caption == 'vlm'` else None); one tick per scene."""
     vlm, video, caps = VLMBackend(cfg), [], []
     for sf in sfs:
         fr = sf.frames[sf.vlm_pos] if sf.vlm_pos else sf.frames
         if cfg.video == 'vlm': video.append(vlm.embed(fr))
         if cfg.caption == 'vlm': caps.append(vlm.describe(fr))
-        if tick: tick((cfg.video == 'vlm') + (cfg.caption == 'vlm'))
+        if tick: tick(1)
     return (video if cfg.video == 'vlm' else None), (caps if cfg.caption == 'vlm' else None)
 
 # %% ../../nbs/18_index.encode.ipynb #e3a33c2d
@@ -331,12 +353,13 @@ def scene_words(words, scene: Scene) -> str:
     "The words `(start_s, end_s, word)` whose middle time falls inside `scene`, joined by spaces."
     return ' '.join(w for a, b, w in words if scene.start_s <= (a + b) / 2 < scene.end_s)
 
-def whisper_stage(decoded, cfg: EncodeConfig) -> list[str]:
+def whisper_stage(decoded, cfg: EncodeConfig, tick=None) -> list[str]:
     "Per scene of `decoded` (`DecodedVideo`s) the words spoken in it ('' for a video without audio)."
     wm, out = _whisper(cfg.whisper_model, cfg.device), []
     for d in decoded:
         words = transcribe_audio(d.audio, wm, word_times=True)[1] if d.audio is not None else []
         out += [scene_words(words, sf.scene) for sf in d.scenes]
+        if tick: tick(len(d.scenes))
     return out
 
 # %% ../../nbs/18_index.encode.ipynb #9c9837be
@@ -345,7 +368,7 @@ def scene_audio(audio, scene: Scene, sr: int = SR) -> np.ndarray:
     seg = audio[int(scene.start_s * sr): int(scene.end_s * sr)]
     return np.pad(seg, (0, max(0, sr // 2 - len(seg))))
 
-def clap_stage(decoded, cfg: EncodeConfig, sound_events=None) -> tuple[list, list]:
+def clap_stage(decoded, cfg: EncodeConfig, sound_events=None, tick=None) -> tuple[list, list]:
     """Per scene of `decoded`: the CLAP embedding of its audio (None without audio) and the tags of the
     `sound_events(audio, sr)` hook ([] without audio or hook)."""
     m, p = load_encoder('clap', cfg.clap_model, device=cfg.device)
@@ -355,6 +378,7 @@ def clap_stage(decoded, cfg: EncodeConfig, sound_events=None) -> tuple[list, lis
             seg = None if d.audio is None else scene_audio(d.audio, sf.scene)
             emb.append(None if seg is None else clap_audio_embed(m, p, seg, SR))
             events.append(list(sound_events(seg, SR)) if seg is not None and sound_events else [])
+            if tick: tick(1)
     return emb, events
 
 # %% ../../nbs/18_index.encode.ipynb #f04d1f30
@@ -364,10 +388,8 @@ def scene_text(transcript: str, caption: str) -> str:
 
 def text_stage(transcripts, captions, cfg: EncodeConfig) -> tuple[np.ndarray, np.ndarray]:
     "MiniLM embeddings `(n, D)` of each scene's `scene_text` and of its caption alone, L2-normalised."
-    tm = _text_model(cfg.text_model, cfg.device)
-    def embed(texts): return np.asarray(tm.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True),
-                                        np.float32)
-    return embed(map(scene_text, transcripts, captions)), embed(captions)
+    tm = load_text_model(cfg.text_model, cfg.device)
+    return text_embeds(tm, list(map(scene_text, transcripts, captions))), text_embeds(tm, list(captions))
 
 # %% ../../nbs/18_index.encode.ipynb #5bb06e28
 def keyframe_indices(sf: SceneFrames, keys) -> list[int]:
@@ -396,6 +418,30 @@ def assemble_records(decoded, cols: dict, cfg: EncodeConfig) -> list[VideoRecord
                                list(c['transcript']), kf, emb, thumbs, list(c['events']), d.audio is not None))
     return out
 
+# %% ../../nbs/18_index.encode.ipynb #d99e3290
+def encode_stages(cfg: EncodeConfig) -> list[str]:
+    "The model stages `SceneEncoder.encode` runs for `cfg`, in order; each advances the progress once per scene."
+    s = [k for k in ('clip', 'xclip', 'blip', 'vlm') if k in model_choices(cfg)]
+    return s + (['whisper', 'clap'] if cfg.audio else []) + ['text']
+
+class SceneProgress:
+    "Progress over `n_scenes` × `stages` steps: a tqdm bar (unless `show` is False) that never runs past its total."
+    def __init__(self, n_scenes: int, stages, show: bool = True):
+        from tqdm.auto import tqdm
+        self.per_scene = len(stages); self.total, self.n, self.clipped = n_scenes * self.per_scene, 0, 0
+        self.bar = tqdm(total=self.total, desc=f'encoding {n_scenes} scenes', unit='step', disable=not show,
+                        leave=False)
+    def update(self, k: int = 1):
+        "Advance `k` steps, never past the total (what would overrun is counted in `clipped`)."
+        step = max(0, min(int(k), self.total - self.n))
+        self.clipped += int(k) - step; self.n += step; self.bar.update(step)
+    def goto(self, n: int):
+        "Set the position (back, when a failed batch is encoded again video by video)."
+        self.n = max(0, min(int(n), self.total)); self.bar.n = self.n; self.bar.refresh()
+    def state(self) -> dict: return dict(steps=self.n, total=self.total, clipped=self.clipped)
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.bar.close()
+
 # %% ../../nbs/18_index.encode.ipynb #2180b4f8
 class SceneEncoder:
     "Encode the scenes of videos into `VideoRecord`s, one model at a time (see `EncodeConfig`)."
@@ -414,32 +460,39 @@ class SceneEncoder:
         "Stage 1: the scenes' frames and the soundtrack of every video (videos in a thread pool)."
         return self.run_stage('decode', decode_videos, items, self.cfg)
 
-    def encode(self, items) -> list[VideoRecord]:
-        "`items`: (video_path, scenes) pairs → one `VideoRecord` per video."
-        from tqdm.auto import tqdm
+    def encode(self, items, tick=None) -> list[VideoRecord]:
+        """`items`: (video_path, scenes) pairs → one `VideoRecord` per video. `tick(k)` hears of every scene each stage
+        of `encode_stages` finishes; without it the encoder shows a bar of its own (unless `progress` is False)."""
+        if tick is None:
+            with SceneProgress(sum(len(sc) for _, sc in items), encode_stages(self.cfg), self.progress) as bar:
+                return self.encode(items, bar.update)
         cfg, decoded = self.cfg, self.decode(items)
         sfs = [sf for d in decoded for sf in d.scenes]; n = len(sfs)
-        bar = tqdm(total=n * (2 + (cfg.video is not None) + (cfg.caption is not None)), desc='encoding scenes',
-                   disable=not self.progress, leave=False)
         c = dict(keys=[list(sf.vlm_pos) for sf in sfs], video=[None] * n, caption=[''] * n, transcript=[''] * n,
                  audio=[None] * n, events=[[] for _ in range(n)])
         if cfg.video == 'xclip' or cfg.caption == 'blip':
-            c['keys'], capkeys = self.run_stage('clip', keyframe_stage, sfs, cfg, bar.update)
-        else: bar.update(n)                      # a VLM sees the 1 fps frames: those are the keyframes
-        if cfg.video == 'xclip': c['video'] = self.run_stage('xclip', xclip_stage, sfs, c['keys'], cfg, bar.update)
-        if cfg.caption == 'blip': c['caption'] = self.run_stage('blip', blip_stage, sfs, capkeys, cfg, bar.update)
-        if 'vlm' in (cfg.video, cfg.caption):
-            video, caption = self.run_stage('vlm', vlm_stage, sfs, cfg, bar.update)
+            c['keys'], capkeys = self.run_stage('clip', keyframe_stage, sfs, cfg, tick)
+        if cfg.video == 'xclip': c['video'] = self.run_stage('xclip', xclip_stage, sfs, c['keys'], cfg, tick)
+        if cfg.caption == 'blip': c['caption'] = self.run_stage('blip', blip_stage, sfs, capkeys, cfg, tick)
+        if 'vlm' in (cfg.video, cfg.caption):            # a VLM sees the 1 fps frames: those are the keyframes
+            video, caption = self.run_stage('vlm', vlm_stage, sfs, cfg, tick)
             c['video'], c['caption'] = video or c['video'], caption or c['caption']
-        if cfg.audio and any(d.audio is not None for d in decoded):
-            c['transcript'] = self.run_stage('whisper', whisper_stage, decoded, cfg)
-            c['audio'], c['events'] = self.run_stage('clap', clap_stage, decoded, cfg, self.sound_events)
+        if cfg.audio: self.audio_stages(decoded, c, tick)
         c['text'], c['caption_emb'] = self.run_stage('text', text_stage, c['transcript'], c['caption'], cfg)
-        bar.update(n); bar.close()
+        tick(n)
         return assemble_records(decoded, c, cfg)
+
+    def audio_stages(self, decoded, c: dict, tick):
+        "Whisper and CLAP into the columns `c` when a video of the batch has a soundtrack (else both done at once)."
+        if any(d.audio is not None for d in decoded):
+            c['transcript'] = self.run_stage('whisper', whisper_stage, decoded, self.cfg, tick)
+            c['audio'], c['events'] = self.run_stage('clap', clap_stage, decoded, self.cfg, self.sound_events, tick)
+        else: tick(2 * sum(len(d.scenes) for d in decoded))
 
 # %% ../../nbs/18_index.encode.ipynb #cbda1c47
 INDEX_FORMAT = 'vlmnb-scene-index'
+REBUILD = 'rerun vlmnb_index on this index to rebuild that video'
+REMAKE = 'restore it from a copy, or build the index again (vlmnb_index VIDEOS --out INDEX --overwrite)'
 
 def _save_video(rec: VideoRecord, out_dir: Path):
     from safetensors.numpy import save_file
@@ -455,37 +508,129 @@ def _save_video(rec: VideoRecord, out_dir: Path):
                 keyframes=rec.keyframes, sound_events=rec.sound_events)
     write_text_atomic(vdir/f'{rec.video_id}.json', json.dumps(meta, indent=1))
 
-def _load_video(out_dir: Path, vid: str, thumbs: bool = True) -> VideoRecord:
-    from safetensors.numpy import load_file
-    from PIL import Image
-    mp, tp = out_dir/'videos'/f'{vid}.json', out_dir/'videos'/f'{vid}.safetensors'
-    try: meta, emb = json.loads(mp.read_text()), load_file(str(tp))
-    except Exception as e:
-        raise ValueError(f"{mp} / {tp.name}: damaged index entry ({type(e).__name__}: {e}); rebuild this video") from e
-    n = len(meta['scenes'])
-    th = [np.asarray(Image.open(out_dir/'thumbs'/vid/f'{k}.jpg').convert('RGB')) for k in range(n)] if thumbs else []
-    return VideoRecord(meta['video'], vid, [Scene.from_dict(s) for s in meta['scenes']], meta['captions'],
-                       meta['transcripts'], meta['keyframes'], dict(emb), th, meta.get('sound_events', []),
-                       meta['has_audio'])
-
-def _write_manifest(out_dir: Path, cfg: EncodeConfig, videos: dict):
-    m = dict(format=INDEX_FORMAT, version=1, config=cfg.to_dict(), videos=videos)
+def _write_manifest(out_dir: Path, cfg: EncodeConfig, videos: dict, twins: list):
+    m = dict(format=INDEX_FORMAT, version=1, config=cfg.to_dict(), videos=videos, twins=list(twins))
     write_text_atomic(out_dir/'manifest.json', json.dumps(m, indent=1))
 
-def _read_manifest(out_dir: Path) -> dict | None:
+def _manifest_problem(m: dict) -> str | None:
+    "What is wrong with a parsed manifest of the right format, or None."
+    if not isinstance(m.get('config'), dict): return 'no "config" (the settings the index was built with)'
+    try: EncodeConfig.from_dict(m['config'])
+    except (TypeError, ValueError) as e: return f'bad settings in "config" ({e})'
+    v = m.get('videos')
+    if not isinstance(v, dict) or not all(isinstance(x, dict) and isinstance(x.get('path'), str)
+                                          and isinstance(x.get('n_scenes'), int) for x in v.values()):
+        return '"videos" is not a map of video id to {"path", "n_scenes"}'
+    return None
+
+def _read_manifest(out_dir) -> dict | None:
+    "The manifest of the index at `out_dir`, checked: None when there is none, `IndexFileError` when it is damaged."
     p = Path(out_dir)/'manifest.json'
     if not p.exists(): return None
-    try: m = json.loads(p.read_text())
-    except json.JSONDecodeError as e: raise ValueError(f"{p}: corrupt index manifest ({e})") from e
-    if m.get('format') != INDEX_FORMAT: raise ValueError(f"{p}: not a vlmnb scene index (format={m.get('format')!r})")
+    try: m = json.loads(p.read_text(encoding='utf-8'))
+    except (OSError, ValueError) as e: raise IndexFileError(p, f'corrupt index manifest ({e})', REMAKE) from e
+    fmt = m.get('format') if isinstance(m, dict) else None
+    if fmt != INDEX_FORMAT:
+        raise IndexFileError(p, f'not a vlmnb scene index (format={fmt!r})',
+                             'give the folder vlmnb_index wrote (--out)')
+    if why := _manifest_problem(m): raise IndexFileError(p, why, REMAKE)
     return m
+
+# %% ../../nbs/18_index.encode.ipynb #b5162e15
+ENTRY_FIELDS = dict(video=str, video_id=str, has_audio=bool, scenes=list, captions=list, transcripts=list,
+                    keyframes=list)
+
+def expected_modalities(cfg: EncodeConfig, has_audio: bool) -> list[str]:
+    "The embeddings an entry must hold under `cfg`: text and caption, video with a video backend, audio when heard."
+    return ['text', 'caption'] + (['video'] if cfg.video else []) + (['audio'] if cfg.audio and has_audio else [])
+
+def _entry_meta(path: Path, vid: str) -> tuple[dict, list]:
+    "An entry's JSON and scenes, checked: every field, one caption, transcript and keyframe list per scene."
+    try: meta = json.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError: raise IndexFileError(path, 'missing', REBUILD) from None
+    except (OSError, ValueError) as e: raise IndexFileError(path, f'not valid JSON ({e})', REBUILD) from e
+    if not isinstance(meta, dict): raise IndexFileError(path, 'not a JSON object', REBUILD)
+    for k, t in ENTRY_FIELDS.items():
+        if not isinstance(meta.get(k), t): raise IndexFileError(path, f'"{k}" missing or not a {t.__name__}', REBUILD)
+    if meta['video_id'] != vid: raise IndexFileError(path, f'holds video {meta["video_id"]!r}, not {vid!r}', REBUILD)
+    n = len(meta['scenes'])
+    for k in ('captions', 'transcripts', 'keyframes'):
+        if len(meta[k]) != n: raise IndexFileError(path, f'{len(meta[k])} {k} for {n} scenes', REBUILD)
+    try: scenes = [Scene.from_dict(s) for s in meta['scenes']]
+    except (TypeError, KeyError) as e: raise IndexFileError(path, f'a scene is malformed ({e!r})', REBUILD) from e
+    return meta, scenes
+
+def _entry_tensors(path: Path, n: int, need: list) -> dict:
+    "An entry's embeddings, checked: the modalities `need`, one row per scene, finite values."
+    from safetensors.numpy import load_file
+    if not path.is_file(): raise IndexFileError(path, 'missing', REBUILD)
+    try: emb = load_file(str(path))
+    except Exception as e: raise IndexFileError(path, f'unreadable tensors ({type(e).__name__}: {e})', REBUILD) from e
+    for m in need:
+        if m not in emb: raise IndexFileError(path, f'no {m!r} embeddings', REBUILD)
+    for m, x in emb.items():
+        if x.ndim != 2 or len(x) != n:
+            raise IndexFileError(path, f'{m!r} embeddings of shape {x.shape} for {n} scenes (one row each)', REBUILD)
+        if not np.isfinite(x).all(): raise IndexFileError(path, f'{m!r} embeddings hold NaN or infinity', REBUILD)
+    return emb
+
+def _entry_thumbs(out_dir: Path, vid: str, n: int) -> list:
+    "An entry's thumbnails: one readable JPEG per scene."
+    from PIL import Image
+    out = []
+    for k in range(n):
+        p = out_dir/'thumbs'/vid/f'{k}.jpg'
+        try:
+            with Image.open(p) as im: out.append(np.asarray(im.convert('RGB')))
+        except FileNotFoundError: raise IndexFileError(p, 'missing thumbnail', REBUILD) from None
+        except (OSError, ValueError) as e: raise IndexFileError(p, f'unreadable thumbnail ({e})', REBUILD) from e
+    return out
+
+# %% ../../nbs/18_index.encode.ipynb #1b8690fe
+def read_entry(out_dir, vid: str, cfg: EncodeConfig, thumbs: bool = True, n_scenes: int | None = None) -> VideoRecord:
+    """The record of video `vid` in the index at `out_dir`, every file checked (`IndexFileError` names a damaged one);
+    `n_scenes` is the manifest's count."""
+    out_dir = Path(out_dir); vdir = out_dir/'videos'
+    meta, scenes = _entry_meta(vdir/f'{vid}.json', vid)
+    n = len(scenes)
+    if n_scenes is not None and n != n_scenes:
+        raise IndexFileError(vdir/f'{vid}.json', f'{n} scenes where the manifest says {n_scenes}', REBUILD)
+    emb = _entry_tensors(vdir/f'{vid}.safetensors', n, expected_modalities(cfg, meta['has_audio']))
+    ev = meta.get('sound_events')
+    return VideoRecord(meta['video'], vid, scenes, meta['captions'], meta['transcripts'], meta['keyframes'], emb,
+                       _entry_thumbs(out_dir, vid, n) if thumbs else [],
+                       ev if isinstance(ev, list) and len(ev) == n else [[] for _ in scenes], meta['has_audio'])
+
+def width_outliers(out_dir, widths: dict) -> dict:
+    """Entries whose vectors of some modality are not as wide as most entries' (`widths`: video id -> modality ->
+    width; ties: the entry listed first sets the width): video id -> `IndexFileError`."""
+    from collections import Counter
+    count = {}
+    for w in widths.values():
+        for m, d in w.items(): count.setdefault(m, Counter())[d] += 1
+    common, out = {m: c.most_common(1)[0][0] for m, c in count.items()}, {}
+    for vid, w in widths.items():
+        if odd := [(m, d) for m, d in w.items() if d != common[m]]:
+            (m, d), p = odd[0], Path(out_dir)/'videos'/f'{vid}.safetensors'
+            out[vid] = IndexFileError(p, f'{m!r} embeddings {d} wide, {common[m]} in the rest of the index', REBUILD)
+    return out
+
+def damaged_entries(out_dir, videos: dict, cfg: EncodeConfig) -> dict:
+    "The entries among `videos` (the manifest's) that `read_entry` or `width_outliers` reject: video id -> error."
+    bad, widths = {}, {}
+    for vid, v in videos.items():
+        try: rec = read_entry(out_dir, vid, cfg, True, v['n_scenes'])
+        except IndexFileError as e: bad[vid] = e; continue
+        widths[vid] = {m: x.shape[1] for m, x in rec.embeddings.items()}
+    return {**bad, **width_outliers(out_dir, widths)}
 
 # %% ../../nbs/18_index.encode.ipynb #15425297
 class SceneIndex:
     "All scenes of the indexed videos, with their texts and embeddings; `search(query, k)` finds scenes by text."
-    def __init__(self, records: list, config: EncodeConfig, path=None):
+    def __init__(self, records: list, config: EncodeConfig, path=None, twins: list | None = None):
         self.records, self.config, self.path = list(records), config, path
-        self._models = {}
+        self.twins = twin_models(config, check_folders=False) if twins is None else list(twins)
+        self.query_encoders = {}          # backend -> loaded query encoder (`vlmnb.index.search`)
 
     @property
     def rows(self) -> list:
@@ -513,56 +658,42 @@ class SceneIndex:
                     start_frame=s.start_frame, end_frame=s.end_frame, caption_text=r.captions[j],
                     transcript=r.transcripts[j], keyframes=r.keyframes[j], **emb)
 
-    def _text_embed(self, texts):
-        if 'text' not in self._models: self._models['text'] = _text_model(self.config.text_model, 'cpu')
-        return self._models['text'].encode(list(texts), normalize_embeddings=True, convert_to_numpy=True)
-
-    def _video_text_embed(self, texts):
-        if self.config.video != 'xclip': return None
-        if 'xclip' not in self._models: self._models['xclip'] = load_encoder('xclip', self.config.xclip_model)
-        return xclip_text_embeds(*self._models['xclip'], list(texts))
-
-    def search(self, query: str, k: int = 5, weights: dict | None = None) -> list[dict]:
+    def search(self, query: str, k: int = 5, weights: dict | None = None, backend: str = 'auto') -> list[dict]:
         """Top-`k` scenes for a text `query`: dicts with video, times, caption, transcript and the score (weighted
-        mean cosine)."""
-        if not len(self): return []
-        w = dict(text=1.0, caption=1.0, video=0.5, **(weights or {}))
-        q = self._text_embed([query])[0]
-        score, total = np.zeros(len(self)), 0.0
-        for m in ('text', 'caption'):
-            if w[m] > 0: score += w[m] * (self.matrix(m) @ q); total += w[m]
-        if w['video'] > 0 and self.config.video == 'xclip':
-            score += w['video'] * (self.matrix('video') @ self._video_text_embed([query])[0]); total += w['video']
-        score /= max(total, 1e-12)
-        out = []
-        for i in np.argsort(-score, kind='stable')[:k]:
-            d = {key: v for key, v in self.scene(int(i)).items() if key not in ('video', 'audio', 'text', 'caption')}
-            d['video'] = d.pop('video_path'); d['score'] = float(score[i]); out.append(d)
-        return out
+        mean cosine); see `vlmnb.index.search.search_index`."""
+        from vlmnb.index.search import search_index
+        return search_index(self, query, k, weights, backend)
 
     def global_embeddings(self) -> dict:
         "video_id -> modality -> mean over that video's scenes."
         return {r.video_id: r.global_embeddings for r in self.records}
 
     def save(self, out_dir):
-        "Write the index to `out_dir` (atomic files, manifest last)."
+        "Write the index to `out_dir` (atomic files, manifest last); its query encoders are not copied."
         out_dir = Path(out_dir)
         for r in self.records: _save_video(r, out_dir)
         _write_manifest(out_dir, self.config, {r.video_id: dict(path=r.video, n_scenes=len(r.scenes))
-                                               for r in self.records})
+                                               for r in self.records}, self.twins)
         self.path = out_dir
         return out_dir
 
 def load_index(out_dir, allow_unsafe_pickle: bool = False, thumbs: bool = True) -> SceneIndex:
-    "Load a scene index folder. A legacy pickled index (`index.pkl`) is read only with `allow_unsafe_pickle=True`."
+    """Load a scene index folder, checking its manifest and every entry (`read_entry`): a damaged file is named
+    (`IndexFileError`). A legacy pickled index (`index.pkl`) is read only with `allow_unsafe_pickle=True`."""
     out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise FileNotFoundError(f"{out_dir}: no such folder; give the folder vlmnb_index wrote (--out)")
     m = _read_manifest(out_dir)
     if m is None:
         legacy = out_dir/'index.pkl'
         if legacy.exists(): return _load_legacy_pickle(legacy, allow_unsafe_pickle)
-        raise FileNotFoundError(f"{out_dir}: no scene index here (manifest.json missing)")
+        raise FileNotFoundError(f"{out_dir}: no scene index here (manifest.json missing); build one with "
+                                f"vlmnb_index VIDEOS --out {out_dir}")
     cfg = EncodeConfig.from_dict(m['config'])
-    return SceneIndex([_load_video(out_dir, vid, thumbs) for vid in m['videos']], cfg, out_dir)
+    recs = [read_entry(out_dir, vid, cfg, thumbs, v['n_scenes']) for vid, v in m['videos'].items()]
+    if odd := width_outliers(out_dir, {r.video_id: {k: x.shape[1] for k, x in r.embeddings.items()} for r in recs}):
+        raise next(iter(odd.values()))
+    return SceneIndex(recs, cfg, out_dir, m['twins'] if isinstance(m.get('twins'), list) else None)
 
 # %% ../../nbs/18_index.encode.ipynb #a7c5e4db
 def _legacy_record(video: str, ds: list) -> VideoRecord:
@@ -626,35 +757,78 @@ def scene_jobs(paths, cfg: EncodeConfig, indexed: dict, rep: StageReport, scenes
         except (VideoReadError, ValueError, FileNotFoundError, OSError) as e: rep.add_failure(f, e)
     return todo
 
-def _encode_batch(enc: SceneEncoder, batch: list, rep: StageReport) -> list:
-    "The records of a batch; when it fails, each video alone, so one bad video costs only itself."
-    try: return enc.encode(batch)
+def _repair_plan(out_dir: Path, videos: dict, cfg: EncodeConfig, paths: list, rep: StageReport) -> dict:
+    """The intact entries of `videos`. Damaged ones go to `rep.repaired` (video -> problem) and their videos onto
+    `paths`, to be encoded again; a damaged entry whose video is gone is a failure."""
+    bad = damaged_entries(out_dir, videos, cfg)
+    rep.repaired = {videos[v]['path']: f'{e.path}: {e.problem}' for v, e in bad.items()}
+    given = {video_id(f) for f in list_videos([p for p in paths if Path(p).exists()])} if bad else set()
+    for v, e in bad.items():
+        src = videos[v]['path']
+        if not Path(src).is_file():
+            rep.add_failure(src, f"its index entry is damaged ({e.path}: {e.problem}) and the video is gone: "
+                                 f"restore the video and rerun")
+        elif v not in given: paths.append(src)
+    return {k: x for k, x in videos.items() if k not in bad}
+
+def _encode_batch(enc: SceneEncoder, batch: list, rep: StageReport, bar: SceneProgress) -> list:
+    "The records of a batch; when it fails, each video alone, so one bad video costs only itself (the bar stays true)."
+    start = bar.n
+    try: return enc.encode(batch, bar.update)
     except Exception:
         recs = []
         for item in batch:
-            try: recs += enc.encode([item])
+            bar.goto(start); start += len(item[1]) * bar.per_scene
+            try: recs += enc.encode([item], bar.update)
             except Exception as e: rep.add_failure(item[0], f"{type(e).__name__}: {e}")
+        bar.goto(start)
         return recs
 
+# %% ../../nbs/18_index.encode.ipynb #27f5ce73
+def install_query_encoders(out_dir, cfg: EncodeConfig) -> list[str]:
+    """Put the ONNX exports of the query encoders a search needs (`query_models(cfg)`) into `out_dir/query/<kind>/`,
+    from the export cache (hard links when possible); intact ones are kept. Returns the kinds installed."""
+    done = []
+    for kind, model in query_models(cfg).items():
+        dst = Path(out_dir)/'query'/kind
+        try: check_query_encoder(dst); continue
+        except IndexFileError: pass
+        src = cached_query_encoder(kind, model)
+        for f in [*check_query_encoder(src)['files'], QUERY_META]:          # the description last
+            with atomic_path(dst/f) as t:
+                os.unlink(t)
+                try: os.link(src/f, t)
+                except OSError: shutil.copyfile(src/f, t)
+        done.append(kind)
+    return done
+
 def build_index(video_paths, out_dir, config: EncodeConfig | None = None, scenes: dict | None = None,
-                batch_videos: int = 4, overwrite: bool = False, progress: bool = True,
-                sound_events=None) -> StageReport:
+                batch_videos: int = 4, overwrite: bool = False, progress: bool = True, sound_events=None,
+                query_onnx: bool = True) -> StageReport:
     """Index the scenes of `video_paths` (files or folders) into `out_dir`; `scenes` optionally maps a path to its
-    `(start_s, end_s)` scenes. Returns a `StageReport` (done / skipped as already indexed / failed with reason)."""
+    `(start_s, end_s)` scenes. Entries already there are checked: intact ones skipped, damaged ones rebuilt
+    (`rep.repaired`). With `query_onnx` the index gets ONNX exports of its query encoders. Returns a `StageReport`
+    (done / skipped as already indexed / failed with reason; `timings`, `progress`)."""
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     rep = StageReport('scene index')
     cfg, videos = _open_index(out_dir, config, overwrite)
     paths = [video_paths] if isinstance(video_paths, (str, Path)) else list(video_paths)
-    todo, step = scene_jobs(paths, cfg, videos, rep, scenes), max(1, batch_videos)
-    enc = SceneEncoder(cfg, sound_events=sound_events, progress=progress)
-    for b in range(0, len(todo), step):
-        for r in _encode_batch(enc, todo[b:b + step], rep):
-            _save_video(r, out_dir)
-            videos[r.video_id] = dict(path=r.video, n_scenes=len(r.scenes))
-            _write_manifest(out_dir, cfg, videos)
-            rep.done.append(r.video)
-    if not videos: _write_manifest(out_dir, cfg, videos)
-    rep.timings = dict(enc.timings)
+    todo = scene_jobs(paths, cfg, _repair_plan(out_dir, videos, cfg, paths, rep), rep, scenes)
+    enc, twins = SceneEncoder(cfg, sound_events=sound_events, progress=progress), twin_models(cfg)
+    step = max(1, batch_videos)
+    with SceneProgress(sum(len(sc) for _, sc in todo), encode_stages(cfg), progress) as bar:
+        for b in range(0, len(todo), step):
+            for r in _encode_batch(enc, todo[b:b + step], rep, bar):
+                _save_video(r, out_dir)
+                videos[r.video_id] = dict(path=r.video, n_scenes=len(r.scenes))
+                _write_manifest(out_dir, cfg, videos, twins)
+                rep.done.append(r.video)
+    if not (out_dir/'manifest.json').exists(): _write_manifest(out_dir, cfg, videos, twins)
+    if query_onnx:
+        try: install_query_encoders(out_dir, cfg)
+        except Exception as e: rep.add_failure(out_dir/'query', f"query encoders not exported ({type(e).__name__}: "
+                                                                f"{e}); a search will load the torch models")
+    rep.timings, rep.progress = dict(enc.timings), bar.state()
     return rep
 
 # %% ../../nbs/18_index.encode.ipynb #f668835c
@@ -665,7 +839,9 @@ def index_parser() -> argparse.ArgumentParser:
     ap.add_argument('--out', required=True, help='index folder')
     ap.add_argument('--batch-videos', type=int, default=4, help='videos encoded together (models load once a batch)')
     ap.add_argument('--overwrite', action='store_true', help='rebuild the index from scratch')
-    ap.add_argument('--quiet', action='store_true', help='no progress bar')
+    ap.add_argument('--quiet', action='store_true', help='no progress bars (neither scenes nor model loading)')
+    ap.add_argument('--no-query-onnx', dest='query_onnx', action='store_false',
+                    help='do not store ONNX exports of the query encoders (a search then loads torch)')
     ap.add_argument('--no-audio', dest='audio', action='store_false', help='same as --audio false')
     ap.add_argument('--whisper', dest='whisper_model', default=argparse.SUPPRESS, help='same as --whisper-model')
     return ap
@@ -675,34 +851,52 @@ def config_from_args(a: argparse.Namespace) -> EncodeConfig:
     return EncodeConfig(**{f.name: getattr(a, f.name) for f in fields(EncodeConfig)})
 
 # %% ../../nbs/18_index.encode.ipynb #cc990ad2
-def _fail(e: Exception) -> int:
-    "Print one line `error: <file>: <what is wrong>` and give the exit status 2."
-    print(f"error: {e}", file=sys.stderr)
+def report_error(e: Exception) -> int:
+    "Print `e` as the one line `error: <file>: <what is wrong; what to do>` on stderr; the exit status 2 (bad input)."
+    print('error: ' + ' '.join(str(e).splitlines()), file=sys.stderr)
     return 2
 
-def index_cli(argv=None):
-    "Console script `vlmnb_index`: build or extend a scene index from video files / folders."
-    a = index_parser().parse_args(argv)
+@contextlib.contextmanager
+def quiet_models(quiet: bool = True):
+    """No progress bars from loading models (transformers, huggingface_hub) inside the block: switched off through the
+    environment for libraries imported later, directly (and back on after) for those already imported."""
+    if not quiet: yield; return
+    old = os.environ.get('HF_HUB_DISABLE_PROGRESS_BARS'); os.environ['HF_HUB_DISABLE_PROGRESS_BARS'] = '1'
+    tl, hub = sys.modules.get('transformers.utils.logging'), sys.modules.get('huggingface_hub.utils')
+    tl_on, hub_on = bool(tl and tl.is_progress_bar_enabled()), bool(hub and not hub.are_progress_bars_disabled())
+    if tl_on: tl.disable_progress_bar()
+    if hub_on: hub.disable_progress_bars()
+    try: yield
+    finally:
+        if old is None: os.environ.pop('HF_HUB_DISABLE_PROGRESS_BARS', None)
+        else: os.environ['HF_HUB_DISABLE_PROGRESS_BARS'] = old
+        if tl_on: tl.enable_progress_bar()
+        if hub_on: hub.enable_progress_bars()
+
+def _index_run(a: argparse.Namespace) -> int:
+    "`vlmnb_index` once parsed: bad input is one `error:` line and status 2; a failed video gives status 1."
     try:
+        for p in a.videos:
+            if not Path(p).exists(): raise FileNotFoundError(f"{p}: no such file or folder; check the path")
+        out = Path(a.out)
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"{out}: not a folder; --out names the index folder")
         cfg = config_from_args(a)
-        if not a.overwrite and _read_manifest(a.out) is not None:
-            print(f"{a.out}: extending the existing index with the settings it was built with"); cfg = None
-        rep = build_index(a.videos, a.out, cfg, batch_videos=a.batch_videos, overwrite=a.overwrite,
-                          progress=not a.quiet)
-    except ValueError as e: return _fail(e)
+        if not a.overwrite and _read_manifest(out) is not None:
+            print(f"{out}: extending the existing index with the settings it was built with"); cfg = None
+        rep = build_index(a.videos, out, cfg, batch_videos=a.batch_videos, overwrite=a.overwrite,
+                          progress=not a.quiet, query_onnx=a.query_onnx)
+    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as e: return report_error(e)
+    for src, why in rep.repaired.items():
+        if src in rep.done: print(f"rebuilt {src}: its index entry was damaged ({why})")
     print(rep.summary())
     return 0 if rep.ok else 1
 
-def search_cli(argv=None):
-    "Console script `vlmnb_search`: print the top-k scenes of an index for a text query."
-    ap = argparse.ArgumentParser(prog='vlmnb_search', description='Search a scene index by text.')
-    ap.add_argument('index'); ap.add_argument('query'); ap.add_argument('-k', type=int, default=5)
-    ap.add_argument('--json', action='store_true', help='one JSON object per hit')
-    a = ap.parse_args(argv)
-    try: hits = load_index(a.index, thumbs=False).search(a.query, k=a.k)
-    except (FileNotFoundError, ValueError, PermissionError) as e: return _fail(e)
-    for h in hits:
-        h = {k: v for k, v in h.items() if k != 'keyframes'}
-        print(json.dumps(h) if a.json else f"{h['score']:.3f}  {h['video']}  {h['start_s']:.2f}-{h['end_s']:.2f}s  "
-              f"caption: {h['caption_text']!r}  transcript: {h['transcript']!r}")
-    return 0
+def index_cli(argv=None):
+    "Console script `vlmnb_index`: build, extend or repair a scene index from video files / folders."
+    a = index_parser().parse_args(argv)
+    try:
+        with quiet_models(a.quiet): return _index_run(a)
+    except KeyboardInterrupt:
+        print('interrupted; rerun the same command to resume', file=sys.stderr)
+        return 130

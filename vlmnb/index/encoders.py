@@ -4,18 +4,20 @@
 
 # %% ../../nbs/17_index.encoders.ipynb #bddcfd8a
 from __future__ import annotations
-import os, shutil, importlib.util, importlib.resources
+import os, json, shutil, hashlib, tempfile, importlib.util, importlib.resources
 from math import gcd
 from pathlib import Path
 import numpy as np
 from ..utils import data_dir, atomic_path
 
 # %% auto #0
-__all__ = ['MINILM_PACKAGE', 'WHISPER_PACKAGES', 'MODEL_CLASSES', 'ModelUnavailableError', 'package_dir', 'minilm_path',
-           'load_minilm', 'join_split_model', 'whisper_model_path', 'load_whisper', 'transcribe_file', 'load_encoder',
-           'pooled_output', 'l2_normalize', 'clip_image_embeds', 'clip_text_embeds', 'uniform_pick',
-           'xclip_video_embed', 'xclip_text_embeds', 'blip_captions', 'resample_audio', 'clap_audio_embed',
-           'clap_text_embeds']
+__all__ = ['MINILM_PACKAGE', 'WHISPER_PACKAGES', 'MODEL_CLASSES', 'QUERY_KINDS', 'QUERY_META', 'EXPORT_AGAIN',
+           'ModelUnavailableError', 'package_dir', 'minilm_path', 'load_minilm', 'load_text_model', 'text_embeds',
+           'join_split_model', 'whisper_model_path', 'load_whisper', 'transcribe_file', 'load_encoder', 'pooled_output',
+           'l2_normalize', 'clip_image_embeds', 'clip_text_embeds', 'uniform_pick', 'xclip_video_embed',
+           'xclip_text_embeds', 'blip_captions', 'resample_audio', 'clap_audio_embed', 'clap_text_embeds',
+           'IndexFileError', 'export_query_encoder', 'check_query_encoder', 'OnnxTextEncoder', 'query_encoder_source',
+           'cached_query_encoder']
 
 # %% ../../nbs/17_index.encoders.ipynb #1eed799f
 class ModelUnavailableError(FileNotFoundError):
@@ -46,6 +48,17 @@ def load_minilm(device: str | None = 'cpu'):
     "The MiniLM `SentenceTransformer`, loaded offline from `minilm_path()`."
     from sentence_transformers import SentenceTransformer
     return SentenceTransformer(str(minilm_path()), device=device, local_files_only=True)
+
+def load_text_model(name: str | Path | None = None, device: str | None = 'cpu'):
+    "A sentence-transformers text embedder: MiniLM from its PyPI package when `name` is None, else the model `name`."
+    if name is None: return load_minilm(device)
+    from sentence_transformers import SentenceTransformer
+    return SentenceTransformer(str(name), device=device, local_files_only=True)
+
+def text_embeds(model, texts) -> np.ndarray:
+    "Sentence embeddings `(N, D)` of `texts` with a sentence-transformers model, L2-normalised float32."
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    return np.asarray(model.encode(texts, normalize_embeddings=True, convert_to_numpy=True), np.float32)
 
 # %% ../../nbs/17_index.encoders.ipynb #9697777d
 WHISPER_PACKAGES = {
@@ -131,15 +144,16 @@ def _unavailable(family: str, src: str, local: bool, e: Exception) -> ModelUnava
 def load_encoder(family: str, id_or_path: str | Path | None = 'tiny', device=None, dtype=None):
     "Load `(model, processor)` of `family` from a hub id, a local folder, or 'tiny'/None (the offline twin)."
     from transformers import AutoProcessor
-    from vlmnb.models import ensure_tiny
+    from vlmnb.models import ensure_tiny, loading_bars_for
     cls = _model_class(family)
     if id_or_path in (None, 'tiny'): id_or_path = ensure_tiny(family)
     src, local = str(id_or_path), Path(id_or_path).is_dir()
     if isinstance(dtype, str):
         import torch; dtype = getattr(torch, dtype)
     try:
-        model = cls.from_pretrained(src, **({'dtype': dtype} if dtype is not None else {}))
-        proc = AutoProcessor.from_pretrained(src)
+        with loading_bars_for(src):
+            model = cls.from_pretrained(src, **({'dtype': dtype} if dtype is not None else {}))
+            proc = AutoProcessor.from_pretrained(src)
     except OSError as e: raise _unavailable(family, src, local, e) from e
     model.eval()
     if device is not None: model.to(device)
@@ -260,3 +274,135 @@ def clap_audio_embed(model, processor, audio, sr: int, batch_size: int = 8) -> n
 def clap_text_embeds(model, processor, texts) -> np.ndarray:
     "CLAP text embeddings `(N, D)`, L2-normalised (for text-to-audio search)."
     return clip_text_embeds(model, processor, texts)
+
+# %% ../../nbs/17_index.encoders.ipynb #f176d47a
+class IndexFileError(ValueError):
+    "A missing or damaged file of a scene index: the message names the file, what is wrong and what to do."
+    def __init__(self, path, problem: str, todo: str = ''):
+        self.path, self.problem, self.todo = Path(path), problem, todo
+        super().__init__(f"{path}: {problem}" + (f"; {todo}" if todo else ''))
+
+QUERY_KINDS = ('text', 'clip', 'xclip')   # a sentence-transformers model; the text towers of CLIP and X-CLIP
+QUERY_META = 'query_encoder.json'
+EXPORT_AGAIN = 'rerun vlmnb_index on this index to export it again'
+
+def _query_tower(kind: str, model_id):
+    "(module `(input_ids, attention_mask) -> normalised embeddings`, fast tokenizer, max tokens) of a text model."
+    import torch
+    if kind not in QUERY_KINDS: raise ValueError(f"unknown query encoder {kind!r}; expected one of {QUERY_KINDS}")
+    if kind == 'text':
+        owner = load_text_model(model_id)
+        def embed(i, a): return owner({'input_ids': i, 'attention_mask': a})['sentence_embedding']
+        tok, n = owner.tokenizer, owner.max_seq_length
+    else:
+        owner, proc = load_encoder(kind, model_id)
+        def embed(i, a): return pooled_output(owner.get_text_features(input_ids=i, attention_mask=a))
+        tok, n = proc.tokenizer, proc.tokenizer.model_max_length
+    class Tower(torch.nn.Module):
+        def __init__(self): super().__init__(); self.owner = owner
+        def forward(self, input_ids, attention_mask):
+            return torch.nn.functional.normalize(embed(input_ids, attention_mask).float(), dim=-1)
+    if not hasattr(tok, 'backend_tokenizer'): raise ValueError(f"{model_id}: no fast tokenizer to export")
+    return Tower().eval(), tok, int(n)
+
+def export_query_encoder(kind: str, model_id, out_dir) -> Path:
+    """Export the query side of text model `model_id` (`kind` in `QUERY_KINDS`; None = MiniLM for 'text') to
+    `out_dir`: `model.onnx`, `tokenizer.json` and `query_encoder.json` (kind, source, max_length, dim, file sizes)."""
+    import torch, warnings
+    tower, tok, max_len = _query_tower(kind, model_id)
+    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
+    ex = tok(['a short sentence to trace the graph with'], return_tensors='pt')
+    args, names = (ex['input_ids'], ex['attention_mask']), ['input_ids', 'attention_mask']
+    axes = {**{n: {0: 'batch', 1: 'tokens'} for n in names}, 'embedding': {0: 'batch'}}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter('ignore')          # tracer notes on shape checks that hold for every input
+        torch.onnx.export(tower, args, str(out/'model.onnx'), dynamo=False, input_names=names,
+                          output_names=['embedding'], dynamic_axes=axes, opset_version=17)
+        dim = int(tower(*args).shape[-1])
+    tok.backend_tokenizer.save(str(out/'tokenizer.json'))
+    files = {f: (out/f).stat().st_size for f in ('model.onnx', 'tokenizer.json')}
+    meta = dict(kind=kind, source=str(model_id), max_length=max_len, dim=dim, files=files)
+    (out/QUERY_META).write_text(json.dumps(meta, indent=1))
+    return out
+
+# %% ../../nbs/17_index.encoders.ipynb #8c35fdea
+def check_query_encoder(folder) -> dict:
+    "The `query_encoder.json` of an exported query encoder, once its files are there with their sizes."
+    folder = Path(folder); mp = folder/QUERY_META
+    try: meta = json.loads(mp.read_text(encoding='utf-8'))
+    except FileNotFoundError: raise IndexFileError(mp, 'missing', EXPORT_AGAIN) from None
+    except (OSError, ValueError) as e: raise IndexFileError(mp, f'not valid JSON ({e})', EXPORT_AGAIN) from e
+    if not (isinstance(meta, dict) and isinstance(meta.get('files'), dict) and isinstance(meta.get('dim'), int)
+            and isinstance(meta.get('max_length'), int)):
+        raise IndexFileError(mp, 'not a query encoder description (files, dim, max_length)', EXPORT_AGAIN)
+    for name, size in meta['files'].items():
+        f = folder/name
+        if not f.is_file(): raise IndexFileError(f, 'missing', EXPORT_AGAIN)
+        if f.stat().st_size != size:
+            raise IndexFileError(f, f'{f.stat().st_size} bytes where {size} were written (truncated or replaced)',
+                                 EXPORT_AGAIN)
+    return meta
+
+class OnnxTextEncoder:
+    "A query encoder exported by `export_query_encoder`, run with onnxruntime and `tokenizers` only (no torch)."
+    def __init__(self, folder, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+        self.folder = Path(folder); self.meta = check_query_encoder(self.folder)
+        tok = self.folder/'tokenizer.json'
+        try: self.tokenizer = Tokenizer.from_file(str(tok))
+        except Exception as e: raise IndexFileError(tok, f'unreadable ({e})', EXPORT_AGAIN) from e
+        self.tokenizer.no_padding(); self.tokenizer.enable_truncation(self.meta['max_length'])
+        opts = ort.SessionOptions(); opts.log_severity_level = 3
+        if threads: opts.intra_op_num_threads = threads
+        model = self.folder/'model.onnx'
+        try: self.session = ort.InferenceSession(str(model), opts, providers=['CPUExecutionProvider'])
+        except Exception as e:
+            raise IndexFileError(model, f'not a loadable ONNX model ({type(e).__name__})', EXPORT_AGAIN) from e
+
+    @property
+    def dim(self) -> int: return int(self.meta['dim'])
+
+    def __call__(self, texts) -> np.ndarray:
+        "Embeddings `(N, D)` of `texts` (one run per text: no padding), L2-normalised float32."
+        texts, rows = [texts] if isinstance(texts, str) else list(texts), []
+        for t in texts:
+            e = self.tokenizer.encode(t)
+            feed = dict(input_ids=np.array([e.ids], np.int64), attention_mask=np.array([e.attention_mask], np.int64))
+            rows.append(self.session.run(['embedding'], feed)[0][0])
+        return l2_normalize(np.stack(rows)) if rows else np.zeros((0, self.dim), np.float32)
+
+# %% ../../nbs/17_index.encoders.ipynb #a740def4
+def _fingerprint(src: str) -> str:
+    "Hash of a model folder's files (names, sizes, modification times), or of the id when it is not a folder."
+    p, h = Path(src), hashlib.sha1(str(src).encode())
+    if p.is_dir():
+        for f in sorted(p.rglob('*')):
+            if f.is_file(): s = f.stat(); h.update(f'{f.relative_to(p)}:{s.st_size}:{s.st_mtime_ns};'.encode())
+    return h.hexdigest()[:16]
+
+def query_encoder_source(kind: str, model_id=None) -> str:
+    "The folder or id query encoder `kind` is exported from: MiniLM's folder for 'text'/None, the twin's for 'tiny'."
+    if kind == 'text': return str(minilm_path() if model_id is None else model_id)
+    if model_id in (None, 'tiny'):
+        from vlmnb.models import ensure_tiny
+        return str(ensure_tiny(kind))
+    return str(model_id)
+
+def cached_query_encoder(kind: str, model_id=None, cache_dir=None) -> Path:
+    """The ONNX export of query encoder `kind` for `model_id`, made once per model version under `cache_dir`
+    (default `data/models/onnx`); safe when several processes ask at the same time."""
+    src = query_encoder_source(kind, model_id)
+    root = Path(cache_dir or data_dir()/'models'/'onnx')
+    target = root/f'{kind}-{_fingerprint(src)}'
+    if (target/QUERY_META).exists(): return target
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{target.name}.', dir=root))
+    try:
+        export_query_encoder(kind, src, tmp)
+        mask = os.umask(0o022); os.umask(mask); os.chmod(tmp, 0o777 & ~mask)
+        try: os.rename(tmp, target)
+        except OSError:
+            if not (target/QUERY_META).exists(): raise        # not a concurrent export that finished first
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return target
