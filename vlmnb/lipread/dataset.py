@@ -19,7 +19,8 @@ from .grid import GridLayout, read_alignment, parse_sentence, is_grid_sentence
 # %% auto #0
 __all__ = ['GRID_PROMPT', 'MOSAIC_SIZE', 'SPLITS', 'LIPNET_UNSEEN_TEST', 'STAGES', 'speaker_of', 'item_key', 'split_random',
            'split_unseen', 'grid_items', 'build_grid_dataset', 'ValidationReport', 'validate_dataset',
-           'synthetic_stage', 'require_videos', 'dataset_stage', 'PrepareResult', 'prepare_grid', 'grid_prepare_cli']
+           'synthetic_stage', 'require_videos', 'dataset_stage', 'PrepareResult', 'prepare_grid', 'prepare_summary',
+           'grid_prepare_cli']
 
 # %% ../../nbs/14_lipread.dataset.ipynb #86b5cfb8
 GRID_PROMPT = ("These frames show a sequence of lip movements from left to right, top to bottom. "
@@ -187,13 +188,25 @@ def _record_problems(rec, base_dir=None, size=MOSAIC_SIZE, checked: dict | None 
     return problems, img
 
 # %% ../../nbs/14_lipread.dataset.ipynb #a792f714
+def _split_records(f: Path, split: str, rep: ValidationReport) -> list:
+    "`(line number, record)` of each line of `f` holding a JSON object; an error in `rep` for each line that does not."
+    out, n = [], 0
+    for i, raw in enumerate(f.read_bytes().split(b'\n'), 1):
+        if not raw.strip(): continue
+        n += 1
+        try: r = json.loads(raw.decode('utf-8'))
+        except UnicodeDecodeError as e: rep.errors.append(f"{f.name}, line {i}: not UTF-8 text ({e.reason})"); continue
+        except json.JSONDecodeError as e:
+            rep.errors.append(f"{f.name}, line {i}: malformed JSON ({e.msg} at column {e.colno})"); continue
+        if isinstance(r, dict): out.append((i, r))
+        else: rep.errors.append(f"{f.name}, line {i}: expected a JSON object, got {type(r).__name__}")
+    rep.sizes[split] = n
+    return out
+
 def _check_split(f: Path, split: str, rep: ValidationReport, base_dir, size, seen: dict, checked: dict):
-    "Check split file `f` into `rep`: each record, duplicates within it, leaks from the splits in `seen`."
-    try: recs = list(iter_jsonl(f))
-    except (ValueError, UnicodeDecodeError) as e:
-        rep.errors.append(f"{f}: {e}" if isinstance(e, UnicodeDecodeError) else str(e)); return
-    rep.sizes[split], spk, here = len(recs), set(), set()
-    for i, r in recs:
+    "Check split file `f` into `rep`: each line and record, duplicates within it, leaks from the splits in `seen`."
+    spk, here = set(), set()
+    for i, r in _split_records(f, split, rep):
         where = f"{f.name}, line {i}"
         problems, img = _record_problems(r, base_dir, size, checked)
         rep.errors += [f"{where}: {p}" for p in problems]
@@ -254,7 +267,15 @@ class PrepareResult:
     reports: dict
     validation: ValidationReport | None = None
     @property
-    def ok(self) -> bool: return self.validation is not None and self.validation.ok
+    def failures(self) -> list:
+        "(video, 'stage: reason') of every video that failed a stage, once each, at its first failing stage."
+        seen, out = set(), []
+        for name in ('synthetic', 'mosaics', 'dataset'):
+            for item, reason in getattr(self.reports.get(name), 'failed', []):
+                if item not in seen: seen.add(item); out.append((item, f"{name}: {reason}"))
+        return out
+    @property
+    def ok(self) -> bool: return self.validation is not None and self.validation.ok and not self.failures
 
 def prepare_grid(data_dir: str | Path | None = None, speakers: Sequence[str] | None = None, workers: int = 1,
                  limit: int | None = None, start_from: str = 'mosaics', split: str = 'random',
@@ -283,6 +304,18 @@ def prepare_grid(data_dir: str | Path | None = None, speakers: Sequence[str] | N
     val = validate_dataset(out_dir, base_dir=base_dir)
     reports['validate'] = val; say(val.summary())
     return PrepareResult(paths, reports, val)
+
+def prepare_summary(res: PrepareResult, max_reasons: int = 5) -> str:
+    "The closing lines of `vlmnb_grid_prepare`: what each stage counted, then the first reasons of failure."
+    counts = [f"{k} {r.counts()['done']} done, {r.counts()['skipped']} skipped, {r.counts()['failed']} failed"
+              for k, r in res.reports.items() if isinstance(r, StageReport)]
+    v, fails = res.validation, res.failures
+    counts.append('validation ' + ('not run' if v is None else 'OK' if v.ok else f'FAILED ({len(v.errors)} errors)'))
+    lines = [f"vlmnb_grid_prepare: {'OK' if res.ok else 'FAILED'}: " + '; '.join(counts)]
+    lines += [f"  FAILED {item}: {reason}" for item, reason in fails[:max_reasons]]
+    if len(fails) > max_reasons: lines.append(f"  ... and {len(fails) - max_reasons} more failed videos (see above)")
+    if v is not None: lines += [f"  ERROR {e}" for e in v.errors[:max_reasons]]
+    return '\n'.join(lines)
 
 # %% ../../nbs/14_lipread.dataset.ipynb #ff5a02e5
 def _prepare_parser() -> argparse.ArgumentParser:
@@ -313,5 +346,8 @@ def grid_prepare_cli(argv: Sequence[str] | None = None) -> int:
                            split=a.split, out_dir=a.out_dir, synthetic=a.synthetic, per_speaker=a.per_speaker,
                            seed=a.seed, base_dir=a.base_dir, progress=not a.no_progress)
     except (FileNotFoundError, ValueError) as e:
-        print(f"vlmnb_grid_prepare: error: {e}", file=sys.stderr); return 2
+        print(f"error: {e}", file=sys.stderr); return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted; rerun the same command to resume", file=sys.stderr); return 130
+    print(prepare_summary(res), flush=True)
     return 0 if res.ok else 1

@@ -478,11 +478,12 @@ def download_plan(layout, speakers, alignments: bool = True) -> tuple:
 
 # %% ../../nbs/10_lipread.grid.ipynb #11ff2182
 def record_checksums(api_url: str | None = ZENODO_API_URL, timeout: float = 30) -> dict:
-    "The record's `{file: {'md5', 'size'}}` from `api_url`; {} (built-in md5 sums apply) when it cannot be read."
+    "The record's `{file: {'md5', 'size'}}` from `api_url`; {} (only the built-in md5 sums known) when unreadable."
     if not api_url: return {}
     try: return fetch_record_files(api_url, timeout=timeout)
     except Exception as e:
-        print(f"note: could not read checksums from {api_url} ({e}); using built-in ones")
+        print(f"note: could not read checksums from {api_url} ({e}); only the built-in ones are known, for "
+              f"{', '.join(GRID_MD5)}: other files are refused unless --no-verify")
         return {}
 
 # %% ../../nbs/10_lipread.grid.ipynb #00d73bc2
@@ -507,10 +508,19 @@ def _checked_local_zip(local_path, name, md5, size):
     if problem: raise GridDownloadError(f"{local}: {problem}")
     return local
 
+def _no_checksum(name: str) -> GridDownloadError:
+    return GridDownloadError(f"{name}: no md5 checksum known for it (the record API did not give one and the built-in "
+                             f"table covers {', '.join(GRID_MD5)} only), so it cannot be verified; refusing it - pass "
+                             "--no-verify (verify=False) to accept it on its zip CRCs alone")
+
 def fetch_zip(name: str, zdir, base_url: str = ZENODO_BASE_URL, local_path=None, checksums: dict | None = None,
-              record: dict | None = None, timeout: float = 60, progress: bool = False) -> Path:
+              record: dict | None = None, timeout: float = 60, progress: bool = False, verify: bool = True) -> Path:
     "A verified zip `name`: from `local_path`, from `zdir` when intact, else (re)downloaded there; GridDownloadError."
     md5, size = _expected(name, checksums, record or {})
+    if local_path is not None and _local_zip(local_path, name) is None:
+        raise GridDownloadError(f"{name}: not found in local path {local_path}")
+    if not verify: md5 = None
+    elif md5 is None: raise _no_checksum(name)
     if local_path is not None: return _checked_local_zip(local_path, name, md5, size)
     zp = Path(zdir)/name
     if zp.exists():
@@ -567,14 +577,14 @@ def _extract_alignments(zp, spks, lay) -> dict:
         write_text_atomic(_marker(lay.align_dir(s)), json.dumps(dict(source=Path(zp).name, alignments=counts[s])))
     return counts
 
-def fetch_alignments(speakers, layout, get_zip, report: StageReport) -> StageReport:
+def fetch_alignments(speakers, layout, get_zip, report: StageReport, note: str = '') -> StageReport:
     "Alignments of `speakers` from the alignments zip into `alignments/{spk}/`; each one done or failed in `report`."
     if not speakers: return report
     lay = GridLayout.of(layout)
     try: zp = get_zip(ALIGNMENTS_ZIP); counts = _extract_alignments(zp, speakers, lay)
     except DOWNLOAD_ERRORS as e: report.add_failure(ALIGNMENTS_ZIP, e); return report
     for s in speakers:
-        if counts.get(s): report.done.append(f'{s} alignments ({counts[s]})')
+        if counts.get(s): report.done.append(f'{s} alignments ({counts[s]}{note})')
         else: report.add_failure(f'{s} alignments', f'{zp} holds no alignments for {s}')
     return report
 
@@ -595,9 +605,17 @@ def dry_run_check(names, report: StageReport, local_path=None, base_url: str = Z
     return report
 
 # %% ../../nbs/10_lipread.grid.ipynb #2a3badf7
+def _checked_how(name, checksums, record, verify, local_path=None) -> str:
+    "How the files from zip `name` were checked, for the report (what was checked, never more)."
+    if local_path is not None and name != ALIGNMENTS_ZIP and any((Path(local_path)/name[:-4]).glob('*.mpg')):
+        return f'copied from {Path(local_path)/name[:-4]}, no zip to check'
+    if not verify: return 'md5 NOT checked (--no-verify), zip CRCs checked'
+    return 'md5 and zip CRCs checked' if _expected(name, checksums, record)[0] else 'not verified'
+
 def download_grid(out_dir=None, speakers=None, dry_run: bool = False, local_path=None, base_url: str = ZENODO_BASE_URL,
                   api_url: str | None = ZENODO_API_URL, checksums: dict | None = None, alignments: bool = True,
-                  keep_zips: bool = False, timeout: float = 60, progress: bool = True) -> StageReport:
+                  keep_zips: bool = False, timeout: float = 60, progress: bool = True,
+                  verify: bool = True) -> StageReport:
     "Download and extract GRID `speakers` (default all) into the GRID layout under `out_dir` (default `data/grid`)."
     lay, spks = GridLayout.of(out_dir), grid_speakers(speakers)
     rep = StageReport('grid download' + (' (dry run)' if dry_run else ''))
@@ -605,14 +623,15 @@ def download_grid(out_dir=None, speakers=None, dry_run: bool = False, local_path
     if dry_run:
         names = [f'{s}.zip' for s in todo] + ([ALIGNMENTS_ZIP] if atodo else [])
         return dry_run_check(names, rep, local_path, base_url, timeout)
-    need_record = local_path is None and checksums is None and bool(todo or atodo)
+    need_record = local_path is None and checksums is None and verify and bool(todo or atodo)
     record = record_checksums(api_url, timeout) if need_record else {}
     get_zip = functools.partial(fetch_zip, zdir=lay.root/'zips', base_url=base_url, local_path=local_path,
-                                checksums=checksums, record=record, timeout=timeout, progress=progress)
+                                checksums=checksums, record=record, timeout=timeout, progress=progress, verify=verify)
+    how = functools.partial(_checked_how, checksums=checksums, record=record, verify=verify, local_path=local_path)
     for s in todo:
-        try: rep.done.append(f'{s} videos ({fetch_speaker(s, lay, get_zip, local_path, keep_zips)})')
+        try: rep.done.append(f'{s} videos ({fetch_speaker(s, lay, get_zip, local_path, keep_zips)}; {how(f"{s}.zip")})')
         except DOWNLOAD_ERRORS as e: rep.add_failure(f'{s}.zip', e)
-    return fetch_alignments(atodo, lay, get_zip, rep)
+    return fetch_alignments(atodo, lay, get_zip, rep, note=f'; {how(ALIGNMENTS_ZIP)}')
 
 # %% ../../nbs/10_lipread.grid.ipynb #c60398a8
 def _download_parser() -> argparse.ArgumentParser:
@@ -624,8 +643,9 @@ def _download_parser() -> argparse.ArgumentParser:
     ap.add_argument('--local-path', default=None, help='take zips (or extracted speaker folders) from this folder')
     ap.add_argument('--base-url', default=ZENODO_BASE_URL, help='where the files are (default: the Zenodo record)')
     ap.add_argument('--api-url', default=ZENODO_API_URL, help="record API for checksums ('' to skip)")
-    ap.add_argument('--no-checksums', action='store_true',
-                    help='do not compare md5 checksums (zip CRCs are still checked)')
+    ap.add_argument('--no-verify', '--no-checksums', dest='no_verify', action='store_true',
+                    help='accept zips without comparing md5 checksums (needed when none is known; '
+                         'CRCs are still checked)')
     ap.add_argument('--no-alignments', action='store_true', help='videos only')
     ap.add_argument('--keep-zips', action='store_true', help='keep speaker zips after extraction')
     ap.add_argument('--quiet', action='store_true', help='no progress bars')
@@ -636,12 +656,15 @@ def grid_download_cli(argv=None) -> int:
     ap = _download_parser()
     a = ap.parse_args(argv)
     spks = [s for x in a.speakers for s in x.split(',') if s]
-    try:
-        rep = download_grid(a.out_dir, None if spks == ['all'] else spks, dry_run=a.dry_run, local_path=a.local_path,
-                            base_url=a.base_url, api_url=a.api_url or None, checksums={} if a.no_checksums else None,
-                            alignments=not a.no_alignments, keep_zips=a.keep_zips, progress=not a.quiet)
+    try: spks = None if spks == ['all'] else grid_speakers(spks)
     except ValueError as e: ap.error(str(e))
-    print(rep.summary())
     if not a.dry_run:
         print("GRID corpus: Cooke, Barker, Cunningham & Shao (2006), CC BY 4.0, doi:10.5281/zenodo.3625687")
+    try:
+        rep = download_grid(a.out_dir, spks, dry_run=a.dry_run, local_path=a.local_path, base_url=a.base_url,
+                            api_url=a.api_url or None, verify=not a.no_verify, alignments=not a.no_alignments,
+                            keep_zips=a.keep_zips, progress=not a.quiet)
+    except KeyboardInterrupt:
+        print("\ninterrupted; rerun the same command to resume", file=sys.stderr); return 130
+    print(rep.summary())
     return 0 if rep.ok else 1

@@ -10,19 +10,42 @@ from ..utils import project_root
 from .dataset import GRID_PROMPT
 
 # %% auto #0
-__all__ = ['load_lipreader', 'transcribe', 'lipread_cli', 'run_notebook', 'demo_data', 'read_back', 'demo_summary', 'demo',
-           'demo_cli']
+__all__ = ['check_adapter', 'load_lipreader', 'transcribe', 'lipread_cli', 'run_notebook', 'demo_data', 'read_back',
+           'demo_summary', 'demo', 'demo_cli']
 
 # %% ../../nbs/15_lipread.infer.ipynb #06507ebf
+def _check_safetensors(p: Path):
+    "ValueError naming `p` unless it is a complete safetensors file (a readable header, and the data it describes)."
+    size, damaged = p.stat().st_size, "the adapter folder is damaged (copy or train it again)"
+    with open(p, 'rb') as f:
+        n = int.from_bytes(f.read(8), 'little') if size >= 8 else 0
+        if not 0 < n <= size - 8: raise ValueError(f"{p}: not a safetensors file (no valid header); {damaged}")
+        try: header = json.loads(f.read(n))
+        except ValueError: raise ValueError(f"{p}: unreadable safetensors header; {damaged}") from None
+    ends = [v.get('data_offsets', [0, 0])[1] for k, v in header.items() if k != '__metadata__' and isinstance(v, dict)]
+    if 8 + n + max(ends, default=0) > size:
+        raise ValueError(f"{p}: truncated ({size} bytes, its header describes {8 + n + max(ends)}); {damaged}")
+
+def check_adapter(adapter_dir) -> dict:
+    "The run metadata of a trained adapter folder once its files are checked; an error naming the damaged file."
+    from vlmnb.generate import read_train_meta
+    meta = read_train_meta(adapter_dir)      # the folder, adapter_config.json and vlmnb_train.json are readable
+    w = Path(adapter_dir)/'adapter_model.safetensors'
+    if not w.is_file():
+        raise FileNotFoundError(f"{w}: the adapter's weights are missing; the adapter folder is incomplete")
+    _check_safetensors(w)
+    return meta
+
 _LOADED = {}
 
 def load_lipreader(adapter_dir):
-    "(model, processor, prompt) of a trained adapter folder, loaded once per process."
-    from vlmnb.generate import load_trained, read_train_meta
+    "(model, processor, prompt) of a trained adapter folder (checked first), loaded once per process."
+    from vlmnb.generate import load_trained
     key = str(Path(adapter_dir).resolve())
     if key not in _LOADED:
+        meta = check_adapter(adapter_dir)
         model, processor = load_trained(adapter_dir)
-        _LOADED[key] = (model, processor, read_train_meta(adapter_dir).get('prompt') or GRID_PROMPT)
+        _LOADED[key] = (model, processor, meta.get('prompt') or GRID_PROMPT)
     return _LOADED[key]
 
 def transcribe(video_path, adapter_dir, align_path=None, backend=None, return_mosaic: bool = False,
@@ -32,14 +55,27 @@ def transcribe(video_path, adapter_dir, align_path=None, backend=None, return_mo
     from vlmnb.generate import generate_answers
     video_path = Path(video_path)
     if not video_path.is_file(): raise FileNotFoundError(f"{video_path}: video not found")
+    model, processor, prompt = load_lipreader(adapter_dir)          # the adapter first: no mosaic for a bad one
     mosaic = video_to_mosaic(video_path, align_path, backend=backend)
-    model, processor, prompt = load_lipreader(adapter_dir)
     rec = {'messages': [{'role': 'user', 'content': [{'type': 'image', 'image': str(video_path)},
                                                      {'type': 'text', 'text': prompt}]}]}
     text = generate_answers(model, processor, [rec], batch_size=1, images=[mosaic], max_new_tokens=max_new_tokens)[0]
     return (text, mosaic) if return_mosaic else text
 
 # %% ../../nbs/15_lipread.infer.ipynb #7e27a3f4
+def _read_videos(a) -> list:
+    "Transcribe the videos of the parsed arguments `a`, printing one line each; → [(video, reason)] of the failures."
+    from vlmnb.lipread.mosaic import DETECT_EVERY
+    from vlmnb.lipread.mouth import get_backend
+    failed = []
+    with get_backend(detect_every=DETECT_EVERY) as be:            # one landmark backend for all the videos
+        for i, v in enumerate(a.videos):
+            try: text = transcribe(v, a.adapter, a.align[i] if a.align else None, backend=be)
+            except Exception as e:
+                failed.append((v, f"{type(e).__name__}: {e}")); print(f"{v}: FAILED: {e}", file=sys.stderr); continue
+            print(json.dumps(dict(video=str(v), text=text)) if a.json else f"{v}\t{text}", flush=True)
+    return failed
+
 def lipread_cli(argv=None) -> int:
     "Console script `vlmnb_lipread`: transcribe videos with a trained adapter."
     p = argparse.ArgumentParser(prog='vlmnb_lipread',
@@ -51,12 +87,14 @@ def lipread_cli(argv=None) -> int:
     p.add_argument('--json', action='store_true', help='print one JSON object per video')
     a = p.parse_args(argv)
     if a.align and len(a.align) != len(a.videos): p.error(f"{len(a.align)} --align files for {len(a.videos)} videos")
-    failed = 0
-    for i, v in enumerate(a.videos):
-        try: text = transcribe(v, a.adapter, a.align[i] if a.align else None)
-        except Exception as e:
-            failed += 1; print(f"{v}: FAILED: {e}", file=sys.stderr); continue
-        print(json.dumps(dict(video=str(v), text=text)) if a.json else f"{v}\t{text}", flush=True)
+    try:
+        check_adapter(a.adapter)                       # before any mosaic is built
+        load_lipreader(a.adapter)
+        failed = _read_videos(a)
+    except (OSError, ValueError) as e: print(f"error: {e}", file=sys.stderr); return 2
+    except KeyboardInterrupt: print("\ninterrupted", file=sys.stderr); return 130
+    print(f"vlmnb_lipread: {len(a.videos) - len(failed)} read, {len(failed)} failed", file=sys.stderr)
+    for v, why in failed[:5]: print(f"  FAILED {v}: {why}", file=sys.stderr)
     return 1 if failed else 0
 
 # %% ../../nbs/15_lipread.infer.ipynb #4c288bf7
@@ -103,7 +141,7 @@ def demo_summary(r: dict) -> str:
         f"sentence accuracy {m['sentence_accuracy']:.1%}",
         f"  slot accuracy: {slots}",
         f"  training clip read back: {ex['video']} -> {ex['text']!r} (said: {ex['reference']!r})",
-        "(the tiny model was trained on 10 clips: it reproduces its training clips; test-clip scores show the "
+        "(the tiny model learns its few training clips by heart: it reproduces them; test-clip scores show the "
         "pipeline, not a lip reader)"])
 
 # %% ../../nbs/15_lipread.infer.ipynb #5f6406ca

